@@ -1,0 +1,79 @@
+// weft::log: a minimal observer-based logger (twisted.logger in miniature).
+//
+// Events carry a level, a text and a "system" (the logPrefix of whatever was running).
+// One process-wide publisher fans events out to observers; a default observer prints
+// "[system] LEVEL: text" to stderr. Tests use log::Capture to collect events and assert
+// that an error was logged exactly once. All functions here are thread-safe; observers
+// are called on the thread that emits.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "weft/base/function.h"
+
+namespace weft::log {
+
+enum class Level { kDebug, kInfo, kWarn, kError, kCritical };
+
+std::string_view levelName(Level level);
+
+struct Event {
+  Level level;
+  std::string text;
+  std::string system;
+};
+
+using Observer = Function<void(const Event&)>;
+using ObserverId = std::uint64_t;
+
+// Adds an observer; it receives every event emitted afterwards until removed.
+ObserverId addObserver(Observer observer);
+void removeObserver(ObserverId id);
+
+// Turns the default stderr observer off or on (on at start). Returns the previous state.
+bool setStderrEnabled(bool enabled);
+// Events below this level are dropped before reaching any observer (default kInfo).
+void setMinimumLevel(Level level);
+
+void emit(Level level, std::string text, std::string_view system = "-");
+inline void debug(std::string text, std::string_view system = "-") {
+  emit(Level::kDebug, std::move(text), system);
+}
+inline void info(std::string text, std::string_view system = "-") {
+  emit(Level::kInfo, std::move(text), system);
+}
+inline void warn(std::string text, std::string_view system = "-") {
+  emit(Level::kWarn, std::move(text), system);
+}
+inline void error(std::string text, std::string_view system = "-") {
+  emit(Level::kError, std::move(text), system);
+}
+
+// RAII capture of log events for tests: while alive it records every event and silences
+// the stderr observer. flushErrors() returns and forgets the error-level events, the way
+// trial's flushLoggedErrors does.
+class Capture {
+ public:
+  Capture();
+  ~Capture();
+  Capture(const Capture&) = delete;
+  Capture& operator=(const Capture&) = delete;
+
+  std::vector<Event> events() const;
+  std::vector<Event> errors() const;
+  std::vector<Event> flushErrors();
+  // Number of captured events whose text contains needle.
+  std::size_t count(std::string_view needle) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<Event> events_;
+  ObserverId id_;
+  bool previousStderr_;
+};
+
+}  // namespace weft::log
