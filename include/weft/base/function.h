@@ -66,6 +66,16 @@ class Function<R(A...)> {
     void (*destroy)(void*) noexcept;
   };
 
+  // Calls fn; when R is void, a callable's own result is discarded.
+  template <class Fn>
+  static R call(Fn& fn, A&&... a) {
+    if constexpr (std::is_void_v<R>) {
+      static_cast<void>(fn(std::forward<A>(a)...));
+    } else {
+      return fn(std::forward<A>(a)...);
+    }
+  }
+
   template <class Fn>
   static constexpr bool fitsInline() {
     return sizeof(Fn) <= kInlineSize && alignof(Fn) <= alignof(std::max_align_t) &&
@@ -74,7 +84,7 @@ class Function<R(A...)> {
 
   template <class Fn>
   static constexpr Ops inlineOps = {
-      [](void* s, A&&... a) -> R { return (*static_cast<Fn*>(s))(std::forward<A>(a)...); },
+      [](void* s, A&&... a) -> R { return call(*static_cast<Fn*>(s), std::forward<A>(a)...); },
       [](void* d, void* s) noexcept {
         ::new (d) Fn(std::move(*static_cast<Fn*>(s)));
         static_cast<Fn*>(s)->~Fn();
@@ -83,7 +93,7 @@ class Function<R(A...)> {
 
   template <class Fn>
   static constexpr Ops heapOps = {
-      [](void* s, A&&... a) -> R { return (**static_cast<Fn**>(s))(std::forward<A>(a)...); },
+      [](void* s, A&&... a) -> R { return call(**static_cast<Fn**>(s), std::forward<A>(a)...); },
       [](void* d, void* s) noexcept { *static_cast<Fn**>(d) = *static_cast<Fn**>(s); },
       [](void* s) noexcept { delete *static_cast<Fn**>(s); }};
 
