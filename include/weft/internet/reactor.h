@@ -30,6 +30,13 @@ class Reactor : public IReactorCore,
  public:
   // The backend this reactor runs on (never kDefault).
   virtual PollerKind pollerKind() const = 0;
+
+  // weft extension (not in the seed): runs f once, in the flush phase of the current loop
+  // iteration, after I/O dispatch and before the loop next waits. Transports use it to send
+  // every write made during one dispatch with one writev. A call made while the flush phase
+  // runs joins the same phase (it drains until empty). Also runs before iterate() returns.
+  // Reactor thread only.
+  virtual void callBeforeWait(Function<void()> f) = 0;
 };
 
 // Creates a reactor. Throws error::ValueError for an unknown WEFT_REACTOR value.

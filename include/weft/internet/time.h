@@ -4,6 +4,7 @@
 #pragma once
 
 #include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -34,20 +35,39 @@ class IDelayedCall {
   virtual bool active() const = 0;
 };
 
+namespace detail {
+struct TimerPool;  // node memory of one TimerQueue (src/internet/timer_queue_pool.h)
+}
+
 // The concrete delayed call. Owned jointly (intrusive, non-atomic count) by its TimerQueue
 // while pending and by every DelayedCallPtr a caller keeps, so cancel() after firing can
-// still answer AlreadyCalled.
+// still answer AlreadyCalled. Dropping every DelayedCallPtr does not cancel a pending call.
+// The node lives in its queue's pool; it may outlive the queue (the pool then stays until
+// the last node goes). Once its queue is gone a pending call never runs; cancel() still
+// works, delay() moves the time, reset() has no clock left and only checks the state.
+// Thread affinity: the thread of its queue.
 class DelayedCall final : public IDelayedCall {
  public:
   enum class State : std::uint8_t { kPending, kRunning, kCalled, kCancelled };
 
   double getTime() const override { return time_; }
+  // Throws AlreadyCalled when running or run (the state changes before the function is
+  // invoked, so a call cancelling itself gets AlreadyCalled), AlreadyCancelled when
+  // cancelled. Releases the stored function (and what it captured) at once.
   void cancel() override;
+  // Adds secondsLater (negative moves it sooner) to the due time. Same errors as cancel(),
+  // ValueError for NaN. Changed during a pass, the call waits for the next pass.
   void delay(Seconds secondsLater) override;
+  // Due time becomes the owner's seconds() + secondsFromNow, earlier or later. Same errors.
   void reset(Seconds secondsFromNow) override;
-  bool active() const override { return state_ == State::kPending; }
-  State state() const { return state_; }
-  // Twisted's str(DelayedCall): id, state, due time. Never throws.
+  // Twisted-style float seconds: call->delay(2), call->reset(0.5).
+  void delay(double secondsLater) { delay(Seconds(secondsLater)); }
+  void reset(double secondsFromNow) { reset(Seconds(secondsFromNow)); }
+  bool active() const override { return state() == State::kPending; }
+  State state() const { return static_cast<State>(state_); }
+  // Twisted's str(DelayedCall): id, seconds left, called/cancelled, state and due time,
+  // e.g. "<DelayedCall 0x55d0c1a0 [2.5s] called=0 cancelled=0 pending time=12.5>".
+  // Never throws (returns an empty string if even that fails).
   std::string str() const;
 
   // Ordering by due time (ties by scheduling order); equality is identity.
@@ -55,27 +75,35 @@ class DelayedCall final : public IDelayedCall {
   friend bool operator>(const DelayedCall& a, const DelayedCall& b) { return b.before(a); }
   friend bool operator<=(const DelayedCall& a, const DelayedCall& b) { return !b.before(a); }
   friend bool operator>=(const DelayedCall& a, const DelayedCall& b) { return !a.before(b); }
+  friend bool operator==(const DelayedCall& a, const DelayedCall& b) { return &a == &b; }
 
   void incRef() noexcept { ++refs_; }
   void decRef() noexcept {
-    if (--refs_ == 0) delete this;
+    if (--refs_ == 0) destroy();
   }
 
  private:
   friend class TimerQueue;
-  DelayedCall(TimerQueue* queue, double time, std::uint64_t seq, Function<void()> func)
-      : func_(std::move(func)), queue_(queue), time_(time), seq_(seq) {}
+  static constexpr std::uint32_t kInNewCalls = 0x80000000u;  // heapIndex_ flag
+
+  DelayedCall(detail::TimerPool* pool, double time, std::uint64_t seq, Function<void()>&& func)
+      : time_(time), func_(std::move(func)), pool_(pool), seq_(seq), state_(0) {}
   bool before(const DelayedCall& o) const {
     return time_ < o.time_ || (time_ == o.time_ && seq_ < o.seq_);
   }
+  void setState(State s) { state_ = static_cast<std::uint8_t>(s); }
+  void checkActive() const;  // throws AlreadyCalled / AlreadyCancelled
+  TimerQueue* queue() const;  // null once the queue is gone
+  void destroy() noexcept;    // returns the node to its pool
 
-  Function<void()> func_;
-  TimerQueue* queue_;  // null once the call has left its queue for good
+  // 96 bytes on LP64: the members after func_ sit in Function's tail padding.
   double time_;
-  std::uint64_t seq_;
-  std::uint32_t heapIndex_ = 0;
+  [[no_unique_address]] Function<void()> func_;  // empty once run or cancelled
+  detail::TimerPool* pool_;
+  std::uint64_t seq_ : 56;
+  std::uint64_t state_ : 8;    // a State
+  std::uint32_t heapIndex_ = 0;  // slot in the heap, or kInNewCalls | slot in newCalls_
   std::uint32_t refs_ = 0;
-  State state_ = State::kPending;
 };
 
 using DelayedCallPtr = Rc<DelayedCall>;
@@ -103,6 +131,13 @@ class IReactorTime {
     }
   }
 
+  // Twisted-style float delay: callLater(0.5, f) and callLater(2, f, x).
+  template <class F, class... A>
+    requires std::invocable<std::decay_t<F>&, std::decay_t<A>&...>
+  DelayedCallPtr callLater(double delay, F&& f, A&&... args) {
+    return callLater(Seconds(delay), std::forward<F>(f), std::forward<A>(args)...);
+  }
+
   // Every call that is scheduled and has not run or been cancelled.
   virtual std::vector<DelayedCallPtr> getDelayedCalls() const = 0;
 
@@ -114,43 +149,72 @@ class IReactorTime {
   virtual DelayedCallPtr scheduleCall(Seconds delay, Function<void()> f) = 0;
 };
 
-// The timer store: a 4-ary min-heap of DelayedCall* ordered by (time, seq), each call
-// knowing its heap index, so cancel/reset/delay are O(log n) with no lazy deletion.
+// The timer store: a 4-ary min-heap of {time, DelayedCall*} ordered by (time, seq), each
+// call knowing its heap slot, so cancel/reset/delay are O(log n) with no lazy deletion.
 // Implements Twisted's rule that calls scheduled while due calls run wait for the next pass.
+// DelayedCall nodes come from a pool owned by the queue (no malloc per call in the steady
+// state). Thread affinity: one thread (the owner's).
 class TimerQueue {
  public:
-  TimerQueue() = default;
+  TimerQueue();
   TimerQueue(const TimerQueue&) = delete;
   TimerQueue& operator=(const TimerQueue&) = delete;
   ~TimerQueue();  // releases pending calls (they become neither called nor runnable)
 
   // Schedules f at absolute time `when`. Throws error::ValueError if when < now (negative
-  // delay) or is NaN.
+  // delay) or is NaN, error::TypeError if f is empty.
   DelayedCallPtr schedule(double now, double when, Function<void()> f);
-  // Runs every call due at or before now, in (time, seq) order. Calls scheduled (or reset
-  // to be due) while this pass runs wait for the next pass. An exception escaping a call
+  // Runs every call due at or before now, in (time, seq) order. Calls scheduled (or whose
+  // time changes) while this pass runs wait for the next pass. An exception escaping a call
   // is logged at error level and the pass goes on. Returns the number of calls run.
+  // Destroying the queue from inside a call ends the pass safely.
   std::size_t runUntil(double now);
+  // task.Clock's step: runs the earliest pending call if it is due at or before now and
+  // returns true. Calls scheduled by earlier steps take part at once, and an exception
+  // escaping the call propagates to the caller (the call counts as called).
+  bool runNext(double now);
   // Due time of the earliest pending call, or a negative value when there is none.
   double nextTime() const;
-  bool empty() const;
-  std::size_t size() const;
+  bool empty() const { return size_ == 0 && newCalls_.empty(); }
+  std::size_t size() const { return size_ + newCalls_.size(); }
+  // The pending calls, sorted by (time, seq).
   std::vector<DelayedCallPtr> pending() const;
-  bool owns(const DelayedCall& call) const { return call.queue_ == this; }
+  // True if call is a pending call of this queue.
+  bool owns(const DelayedCall& call) const { return call.pool_ == pool_ && call.active(); }
   // Current time source used by reset(): seconds() of the owner. Set by the owner.
   void setTimeSource(Function<double()> now) { now_ = std::move(now); }
 
  private:
   friend class DelayedCall;
-  void remove(DelayedCall* call);
+  struct Entry {
+    double time;
+    DelayedCall* call;
+  };
+  void remove(DelayedCall* call);  // takes it out of the heap or newCalls_ (keeps the ref)
   void update(DelayedCall* call);  // re-sift after its time changed
-  double now() { return now_ ? now_() : 0.0; }
+  double now() const { return now_ ? now_() : 0.0; }
+  void push(DelayedCall* call);
+  void removeAt(std::size_t i);
+  void siftUp(std::size_t i, Entry e);
+  void siftDown(std::size_t i, Entry e);
+  void place(std::size_t i, Entry e) {
+    heap_[i] = e;
+    e.call->heapIndex_ = static_cast<std::uint32_t>(i);
+  }
+  void grow();
+  void mergeNewCalls();
+  void release(DelayedCall* call) noexcept;  // drops the queue's reference
+  static void invoke(DelayedCall* call);     // runs it, leaves it called
 
-  std::vector<DelayedCall*> heap_;        // each holds one reference
-  std::vector<DelayedCall*> newCalls_;    // scheduled during a pass: joined after it
+  Entry* heap_ = nullptr;  // malloc'd so growth can use realloc (mremap for big heaps)
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+  std::vector<DelayedCall*> newCalls_;  // scheduled during a pass: joined after it
   std::uint64_t nextSeq_ = 0;
   bool running_ = false;
-  Function<double()> now_;
+  bool* alive_ = nullptr;  // set by the innermost runUntil; cleared by the destructor
+  detail::TimerPool* pool_;
+  mutable Function<double()> now_;
 };
 
 }  // namespace weft
