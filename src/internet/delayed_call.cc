@@ -45,8 +45,11 @@ void DelayedCall::delay(Seconds secondsLater) {
   checkActive();
   double t = time_ + secondsLater.count();
   if (std::isnan(t)) throw error::ValueError("DelayedCall.delay: the new time is not a number");
-  time_ = t;
-  if (TimerQueue* q = queue()) q->update(this);
+  if (TimerQueue* q = queue()) {
+    q->update(this, t);
+  } else {
+    time_ = t;
+  }
 }
 
 void DelayedCall::reset(Seconds secondsFromNow) {
@@ -59,8 +62,7 @@ void DelayedCall::reset(Seconds secondsFromNow) {
   }
   double t = q->now() + secondsFromNow.count();
   if (std::isnan(t)) throw error::ValueError("DelayedCall.reset: the new time is not a number");
-  time_ = t;
-  q->update(this);
+  q->update(this, t);
 }
 
 std::string DelayedCall::str() const {

@@ -28,7 +28,6 @@ inline bool earlier(double ta, const DelayedCall* a, double tb, const DelayedCal
 TimerQueue::TimerQueue() : pool_(new detail::TimerPool(this)) {}
 
 TimerQueue::~TimerQueue() {
-  if (alive_ != nullptr) *alive_ = false;  // a pass is running below us: make it stop
   pool_->queue = nullptr;                  // from now on the calls are orphans
   // Releasing a function may run destructors that touch other calls of this queue (cancel
   // them, even schedule): detach everything first, then release, until nothing is left.
@@ -137,29 +136,34 @@ void TimerQueue::remove(DelayedCall* call) {
   }
 }
 
-void TimerQueue::update(DelayedCall* call) {
-  if ((call->heapIndex_ & DelayedCall::kInNewCalls) != 0) return;  // keyed when joined
-  if (running_) {
-    // Twisted defers a call whose time changes during a pass to the next pass.
-    removeAt(call->heapIndex_);
-    push(call);  // cannot throw: reserved below before the pass... see reserveForPass
+void TimerQueue::update(DelayedCall* call, double time) {
+  if ((call->heapIndex_ & DelayedCall::kInNewCalls) != 0) {
+    call->time_ = time;  // keyed when it joins the heap
     return;
   }
+  if (running_) {
+    // Twisted defers a call whose time changes during a pass to the next pass.
+    newCalls_.reserve(newCalls_.size() + 1);  // the only step that can throw
+    call->time_ = time;
+    removeAt(call->heapIndex_);
+    push(call);
+    return;
+  }
+  call->time_ = time;
   std::size_t i = call->heapIndex_;
-  removeAt(i);
-  siftUp(size_++, Entry{call->time_, call});
+  Entry e{time, call};
+  if (i > 0 && earlier(time, call, heap_[(i - 1) / kArity].time, heap_[(i - 1) / kArity].call)) {
+    siftUp(i, e);
+  } else {
+    siftDown(i, e);
+  }
 }
 
 void TimerQueue::mergeNewCalls() {
   if (newCalls_.empty()) return;
-  std::vector<DelayedCall*> calls;
-  calls.swap(newCalls_);
-  for (DelayedCall* c : calls) {
-    if (size_ == capacity_) grow();
-    siftUp(size_++, Entry{c->time_, c});
-  }
-  calls.clear();
-  if (newCalls_.empty()) newCalls_.swap(calls);  // keep the capacity
+  while (capacity_ < size_ + newCalls_.size()) grow();  // then nothing below throws
+  for (DelayedCall* c : newCalls_) siftUp(size_++, Entry{c->time_, c});
+  newCalls_.clear();
 }
 
 void TimerQueue::release(DelayedCall* call) noexcept { call->decRef(); }
@@ -179,9 +183,22 @@ void TimerQueue::invoke(DelayedCall* call) {
 
 std::size_t TimerQueue::runUntil(double now) {
   mergeNewCalls();
-  bool wasRunning = std::exchange(running_, true);
-  bool alive = true;
-  bool* outer = std::exchange(alive_, &alive);
+  // Restores the outer state when the pass ends. The pass holds a reference on the pool,
+  // which outlives the queue: pool->queue turns null if a call destroys the queue.
+  struct Pass {
+    detail::TimerPool* pool;
+    bool wasRunning;
+    explicit Pass(TimerQueue* q) : pool(q->pool_), wasRunning(std::exchange(q->running_, true)) {
+      ++pool->refs;
+    }
+    Pass(const Pass&) = delete;
+    Pass& operator=(const Pass&) = delete;
+    ~Pass() {
+      if (pool->queue != nullptr) pool->queue->running_ = wasRunning;
+      pool->unref();
+    }
+    bool queueAlive() const { return pool->queue != nullptr; }
+  } pass(this);
   std::size_t ran = 0;
   while (size_ > 0 && heap_[0].time <= now) {
     DelayedCall* call = heap_[0].call;
@@ -189,21 +206,23 @@ std::size_t TimerQueue::runUntil(double now) {
     try {
       invoke(call);
     } catch (const std::exception& e) {
-      log::error("Unhandled error in timed call " + call->str() + ": " + e.what());
+      logFailure(call, e.what());
     } catch (...) {
-      log::error("Unhandled error in timed call " + call->str() + ": unknown exception");
+      logFailure(call, "unknown exception");
     }
     release(call);
     ++ran;
-    if (!alive) {  // the queue was destroyed by that call
-      if (outer != nullptr) *outer = false;
-      return ran;
-    }
+    if (!pass.queueAlive()) return ran;  // the call destroyed the queue
   }
-  alive_ = outer;
-  running_ = wasRunning;
-  if (!running_) mergeNewCalls();
+  if (!pass.wasRunning) {
+    running_ = false;
+    mergeNewCalls();  // the outermost pass is over: its new calls join the heap now
+  }
   return ran;
+}
+
+void TimerQueue::logFailure(const DelayedCall* call, const char* what) {
+  log::error("Unhandled error in timed call " + call->str() + ": " + what);
 }
 
 bool TimerQueue::runNext(double now) {

@@ -191,7 +191,7 @@ class TimerQueue {
     DelayedCall* call;
   };
   void remove(DelayedCall* call);  // takes it out of the heap or newCalls_ (keeps the ref)
-  void update(DelayedCall* call);  // re-sift after its time changed
+  void update(DelayedCall* call, double time);  // sets its time and re-sifts
   double now() const { return now_ ? now_() : 0.0; }
   void push(DelayedCall* call);
   void removeAt(std::size_t i);
@@ -205,6 +205,7 @@ class TimerQueue {
   void mergeNewCalls();
   void release(DelayedCall* call) noexcept;  // drops the queue's reference
   static void invoke(DelayedCall* call);     // runs it, leaves it called
+  static void logFailure(const DelayedCall* call, const char* what);
 
   Entry* heap_ = nullptr;  // malloc'd so growth can use realloc (mremap for big heaps)
   std::size_t size_ = 0;
@@ -212,7 +213,6 @@ class TimerQueue {
   std::vector<DelayedCall*> newCalls_;  // scheduled during a pass: joined after it
   std::uint64_t nextSeq_ = 0;
   bool running_ = false;
-  bool* alive_ = nullptr;  // set by the innermost runUntil; cleared by the destructor
   detail::TimerPool* pool_;
   mutable Function<double()> now_;
 };
