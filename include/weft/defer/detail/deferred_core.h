@@ -197,6 +197,7 @@ class Core {
   template <class Runner, class F>
   Entry* makeEntry(F&& f) {
     using E = FnEntry<std::decay_t<F>, Runner>;
+    static_assert(alignof(E) <= alignof(std::max_align_t), "over-aligned callables are not supported");
     bool heap = false;
     void* mem = allocEntry(sizeof(E), alignof(E), heap);
     Entry* e;
@@ -230,6 +231,7 @@ class Core {
   bool called() const noexcept { return called_; }
   bool paused() const noexcept { return paused_ > 0; }
   bool waitingOnChained() const noexcept { return chainedTo_ != nullptr; }
+  void setChainedTo(Core* c) noexcept { chainedTo_ = c; }
 
  protected:
   ~Core();
