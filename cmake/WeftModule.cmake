@@ -2,7 +2,8 @@
 #   Builds every src/NAME/*.cc except *_test.cc into the object library weft_NAME, which
 #   links only the modules it names: the layering table of docs/architecture.md. Each
 #   *_test.cc beside the code becomes one GoogleTest program registered with CTest.
-#   Test files named *_thread_test.cc are labelled "threads" and also run under TSan.
+#   The tests of the threads module are labelled "threads" and also run under TSan
+#   (tests/CMakeLists.txt does the same for tests/*/*thread*_test.cc).
 set(WEFT_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Woverloaded-virtual
     -Wold-style-cast -Wno-missing-field-initializers)
 
@@ -55,6 +56,7 @@ function(weft_add_module name)
       if(name STREQUAL "threads")
         list(APPEND labels threads)  # also run under TSan by the test command
       endif()
+      string(REPLACE ";" "\\;" labels "${labels}")  # keep the list through discovery
       gtest_discover_tests(${exe} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${labels}" TIMEOUT 120)
     endif()
   endif()

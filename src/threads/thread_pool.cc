@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <exception>
 #include <string>
 #include <utility>
@@ -40,6 +41,7 @@ ThreadPool::~ThreadPool() { stop(); }
 void ThreadPool::callInThread(Function<void()> f) {
   if (!f) throw error::TypeError("ThreadPool::callInThread: empty function");
   ThreadList finished;
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
     // Twisted drops work once stop() has begun; f is destroyed after the lock is released.
@@ -48,9 +50,10 @@ void ThreadPool::callInThread(Function<void()> f) {
     if (state_ == State::kStarted) {
       growForBacklogLocked();
       finished = takeFinishedLocked();
+      wake = idle_ > 0;  // busy workers look at the queue before they wait again
     }
   }
-  workAvailable_.notify_one();
+  if (wake) workAvailable_.notify_one();
   joinAll(finished);
 }
 
@@ -167,7 +170,9 @@ void ThreadPool::startWorkerLocked() {
 }
 
 void ThreadPool::growForBacklogLocked() {
-  while (queue_.size() > static_cast<std::size_t>(idle_) && liveWorkersLocked() < maxThreads_) {
+  // Idle workers due to retire will not take the work.
+  auto idleStaying = [this] { return static_cast<std::size_t>(std::max(0, idle_ - toRetire_)); };
+  while (queue_.size() > idleStaying() && liveWorkersLocked() < maxThreads_) {
     startWorkerLocked();
   }
 }
@@ -200,17 +205,20 @@ void ThreadPool::workerLoop(ThreadList::iterator self) {
       return !queue_.empty() || toRetire_ > 0 || state_ == State::kStopping;
     });
     --idle_;
-    if (!queue_.empty()) {
-      Function<void()> job = std::move(queue_.front());
-      queue_.pop_front();
-      lock.unlock();
-      runJob(job, name_);
-      lock.lock();
-      ++idle_;
-      continue;
+    // Retiring comes first, so the pool shrinks to the new maximum at once.
+    if (toRetire_ > 0) {
+      --toRetire_;
+      // The wakeup may have been meant for a job: pass it on to a worker that stays.
+      if (!queue_.empty()) workAvailable_.notify_one();
+      break;
     }
-    if (toRetire_ > 0) --toRetire_;
-    break;  // retiring, or stopping with nothing left to do
+    if (queue_.empty()) break;  // stopping, with nothing left to do
+    Function<void()> job = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    runJob(job, name_);
+    lock.lock();
+    ++idle_;
   }
   --workers_;
   // Whoever joins next (stop(), or a later callInThread/adjustPoolsize) joins this thread.

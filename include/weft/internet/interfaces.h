@@ -104,7 +104,7 @@ class IReactorCore {
   }
 
   // Resolves a host name to one IPv4 dotted-quad address through the installed
-  // IResolverSimple. Fails with error::DNSLookupError (or error::TimeoutError).
+  // IResolverSimple. Fails with error::DNSLookupError.
   virtual Deferred<std::string> resolve(std::string_view name,
                                         std::vector<int> timeout = {1, 3, 11, 45}) = 0;
 
@@ -269,8 +269,8 @@ class IResolverSimple {
  public:
   virtual ~IResolverSimple() = default;
   // Resolves name to one IPv4 address. `timeout` is the sequence of retry timeouts in
-  // seconds (their sum bounds the whole lookup). Fails with error::DNSLookupError, or
-  // error::TimeoutError when the time runs out.
+  // seconds (their sum bounds the whole lookup). Fails with error::DNSLookupError, also
+  // when the time runs out ("address 'x' not found: timeout error"), as Twisted does.
   virtual Deferred<std::string> getHostByName(std::string_view name,
                                               std::vector<int> timeout = {1, 3, 11, 45}) = 0;
 };
