@@ -1,14 +1,13 @@
 #include "weft/internet/protocol.h"
 
-#include <cxxabi.h>
+#include "weft/base/error.h"
+#include "weft/base/log.h"
 
 #include <algorithm>
 #include <cstdlib>
+#include <cxxabi.h>
 #include <memory>
 #include <typeinfo>
-
-#include "weft/base/error.h"
-#include "weft/base/log.h"
 
 namespace weft {
 namespace {
@@ -98,8 +97,8 @@ ReconnectingClientFactory::~ReconnectingClientFactory() {
   if (callID_ && callID_->active()) callID_->cancel();
 }
 
-void ReconnectingClientFactory::clientConnectionFailed(
-    const std::shared_ptr<IConnector>& connector, const Failure&) {
+void ReconnectingClientFactory::clientConnectionFailed(const std::shared_ptr<IConnector>& connector,
+                                                       const Failure&) {
   if (continueTrying_) {
     connector_ = connector;
     retry();
@@ -116,8 +115,7 @@ void ReconnectingClientFactory::clientConnectionLost(const std::shared_ptr<IConn
 
 void ReconnectingClientFactory::retry(std::shared_ptr<IConnector> connector) {
   if (!continueTrying_) {
-    log::info("Abandoning " + describe(connector ? connector : connector_) +
-                  " on explicit request",
+    log::info("Abandoning " + describe(connector ? connector : connector_) + " on explicit request",
               logPrefix());
     return;
   }
@@ -127,9 +125,9 @@ void ReconnectingClientFactory::retry(std::shared_ptr<IConnector> connector) {
   }
   ++retries_;
   if (maxRetries && retries_ > *maxRetries) {
-    log::info("Abandoning " + describe(connector) + " after " + std::to_string(retries_) +
-                  " retries.",
-              logPrefix());
+    log::info(
+        "Abandoning " + describe(connector) + " after " + std::to_string(retries_) + " retries.",
+        logPrefix());
     return;
   }
   delay_ = std::min(delay_ * factor, maxDelay);

@@ -1,14 +1,14 @@
 #include "weft/internet/protocol.h"
 
-#include <gtest/gtest.h>
-
-#include <memory>
-#include <vector>
-
 #include "weft/base/error.h"
 #include "weft/base/log.h"
 #include "weft/testing/clock.h"
 #include "weft/testing/string_transport.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <vector>
 
 namespace weft {
 namespace {

@@ -109,6 +109,8 @@ class ClientFactory : public Factory {
 class ReconnectingClientFactory : public ClientFactory {
  public:
   explicit ReconnectingClientFactory(IReactorTime& clock, ProtocolMaker maker = nullptr);
+  // Cancels a pending reconnect (it refers to this factory).
+  ~ReconnectingClientFactory() override;
 
   double maxDelay = 3600;
   double initialDelay = 1.0;

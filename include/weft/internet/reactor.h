@@ -2,11 +2,16 @@
 // There is no global reactor: create one, pass it by reference to what needs it.
 #pragma once
 
+#include <concepts>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <utility>
 
+#include "weft/base/error.h"
 #include "weft/internet/interfaces.h"
 #include "weft/internet/time.h"
+#include "weft/internet/transport.h"
 
 namespace weft {
 
@@ -26,7 +31,9 @@ class Reactor : public IReactorCore,
                 public IReactorTime,
                 public IReactorThreads,
                 public IReactorFDSet,
-                public IReactorPluggableResolver {
+                public IReactorPluggableResolver,
+                public IReactorTCP,
+                public IReactorSocket {
  public:
   // The backend this reactor runs on (never kDefault).
   virtual PollerKind pollerKind() const = 0;
@@ -37,6 +44,43 @@ class Reactor : public IReactorCore,
   // runs joins the same phase (it drains until empty). Also runs before iterate() returns.
   // Reactor thread only.
   virtual void callBeforeWait(Function<void()> f) = 0;
+
+  // IReactorTCP and IReactorSocket. The reactor makeReactor() returns implements them; a bare
+  // reactor core without transports (the reactor module's own tests) throws
+  // error::UnsupportedSocketType.
+  std::shared_ptr<IListeningPort> listenTCP(int, std::shared_ptr<IProtocolFactory>,
+                                            TCPListenOptions = {}) override {
+    throw error::UnsupportedSocketType("this reactor has no TCP support");
+  }
+  std::shared_ptr<IConnector> connectTCP(std::string, int, std::shared_ptr<ClientFactory>,
+                                         TCPConnectOptions = {}) override {
+    throw error::UnsupportedSocketType("this reactor has no TCP support");
+  }
+  std::shared_ptr<IListeningPort> adoptStreamPort(int, AddressFamily,
+                                                  std::shared_ptr<IProtocolFactory>) override {
+    throw error::UnsupportedSocketType("this reactor has no TCP support");
+  }
+  void adoptStreamConnection(int, AddressFamily, std::shared_ptr<IProtocolFactory>) override {
+    throw error::UnsupportedSocketType("this reactor has no TCP support");
+  }
+
+  // Seed: IReactorArbitrary. Makes PortType(args..., *this) and starts it listening; the
+  // reactor is the last constructor argument (Twisted passes it as reactor=).
+  template <class PortType, class... A>
+    requires std::derived_from<PortType, IListeningPort>
+  std::shared_ptr<PortType> listenWith(A&&... args) {
+    auto port = std::make_shared<PortType>(std::forward<A>(args)..., *this);
+    port->startListening();
+    return port;
+  }
+  // Makes ConnectorType(args..., *this) and calls its connect().
+  template <class ConnectorType, class... A>
+    requires std::derived_from<ConnectorType, IConnector>
+  std::shared_ptr<ConnectorType> connectWith(A&&... args) {
+    auto connector = std::make_shared<ConnectorType>(std::forward<A>(args)..., *this);
+    connector->connect();
+    return connector;
+  }
 };
 
 // Creates a reactor. Throws error::ValueError for an unknown WEFT_REACTOR value.

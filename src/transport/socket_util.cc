@@ -1,0 +1,109 @@
+#include "transport/socket_util.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <variant>
+
+namespace weft::transport {
+
+std::optional<SocketAddress> parseIPLiteral(std::string_view host, int port) {
+  if (host.empty()) return std::nullopt;
+  std::string name(host);
+  if (name.size() > 2 && name.front() == '[' && name.back() == ']') {
+    name = name.substr(1, name.size() - 2);
+  }
+  addrinfo hints{};
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_family = AF_UNSPEC;
+  addrinfo* found = nullptr;
+  std::string service = std::to_string(port);
+  if (::getaddrinfo(name.c_str(), service.c_str(), &hints, &found) != 0 || found == nullptr) {
+    return std::nullopt;
+  }
+  SocketAddress out;
+  std::memcpy(&out.storage, found->ai_addr, found->ai_addrlen);
+  out.length = found->ai_addrlen;
+  ::freeaddrinfo(found);
+  return out;
+}
+
+bool isIPv4Literal(std::string_view host) {
+  in_addr a{};
+  std::string name(host);
+  return ::inet_pton(AF_INET, name.c_str(), &a) == 1;
+}
+
+bool isIPv6Literal(std::string_view host) {
+  if (host.find(':') == std::string_view::npos) return false;
+  auto parsed = parseIPLiteral(host, 0);
+  return parsed && parsed->family() == AF_INET6;
+}
+
+Address toAddress(const sockaddr_storage& storage) {
+  char text[INET6_ADDRSTRLEN] = {};
+  if (storage.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&storage);
+    ::inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
+    return IPv6Address{"TCP", text, ntohs(a->sin6_port), ntohl(a->sin6_flowinfo),
+                       a->sin6_scope_id};
+  }
+  const auto* a = reinterpret_cast<const sockaddr_in*>(&storage);
+  ::inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);
+  return IPv4Address{"TCP", text, ntohs(a->sin_port)};
+}
+
+Address toAddress(const SocketAddress& address) { return toAddress(address.storage); }
+
+std::optional<Address> localAddress(int fd) {
+  SocketAddress a;
+  a.length = sizeof a.storage;
+  if (fd < 0 || ::getsockname(fd, a.get(), &a.length) != 0) return std::nullopt;
+  return toAddress(a);
+}
+
+std::optional<Address> peerAddress(int fd) {
+  SocketAddress a;
+  a.length = sizeof a.storage;
+  if (fd < 0 || ::getpeername(fd, a.get(), &a.length) != 0) return std::nullopt;
+  return toAddress(a);
+}
+
+int makeStreamSocket(int family) {
+  return ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+}
+
+bool setNonBlocking(int fd) {
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0) return false;
+  return (flags & O_NONBLOCK) != 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
+}
+
+void closeFd(int fd) {
+  if (fd >= 0) ::close(fd);
+}
+
+void setLingerZero(int fd) {
+  linger l{};
+  l.l_onoff = 1;
+  l.l_linger = 0;
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+}
+
+int portOf(const Address& address) {
+  return std::visit(
+      [](const auto& a) -> int {
+        if constexpr (requires { a.port; }) {
+          return a.port;
+        } else {
+          return 0;
+        }
+      },
+      address);
+}
+
+}  // namespace weft::transport
