@@ -1,8 +1,8 @@
 // deferLater (twisted.internet.task.deferLater).
+#include "weft/internet/task.h"
+
 #include <memory>
 #include <utility>
-
-#include "weft/internet/task.h"
 
 namespace weft {
 

@@ -1,14 +1,14 @@
 // LoopingCall: Twisted's task.LoopingCall, with its scheduling arithmetic kept exactly
 // (_scheduleFrom, _intervalOf and withCount's counter), since the withCount tests depend on
 // how the floating-point boundaries round.
+#include "weft/base/error.h"
+#include "weft/internet/task.h"
+
 #include <climits>
 #include <cmath>
 #include <exception>
 #include <memory>
 #include <utility>
-
-#include "weft/base/error.h"
-#include "weft/internet/task.h"
 
 namespace weft {
 
@@ -137,8 +137,8 @@ void LoopingCall::runOnce() {
     finish(shared, run, started, Outcome<void>());
     return;
   }
-  static_cast<void>(d->addBoth(
-      [shared, run, started = std::move(started)](Outcome<void> result) mutable {
+  static_cast<void>(
+      d->addBoth([shared, run, started = std::move(started)](Outcome<void> result) mutable {
         finish(shared, run, started, std::move(result));
       }));
 }
@@ -188,9 +188,7 @@ void LoopingCall::scheduleFrom(double when) {
   state_ = State::kScheduled;
 }
 
-double LoopingCall::intervalOf(double t) const {
-  return std::trunc((t - starttime_) / interval_);
-}
+double LoopingCall::intervalOf(double t) const { return std::trunc((t - starttime_) / interval_); }
 
 int LoopingCall::countFor(double now) {
   if (interval_ == 0.0) {

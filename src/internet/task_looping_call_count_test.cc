@@ -1,6 +1,10 @@
 // LoopingCall's skipping of missed intervals and withCount (TASK-05, TASK-06):
 // t/test_task.py test_callbackTimeSkips .. test_withCountIntervalZeroDelayThenNonZeroInterval,
 // test_deferredWithCount.
+#include "weft/defer/deferred.h"
+#include "weft/internet/task.h"
+#include "weft/testing/clock.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,10 +12,6 @@
 #include <optional>
 #include <utility>
 #include <vector>
-
-#include "weft/defer/deferred.h"
-#include "weft/internet/task.h"
-#include "weft/testing/clock.h"
 
 namespace weft {
 namespace {

@@ -1,5 +1,10 @@
 // LoopingCall on a deterministic Clock: t/test_task.py LoopTests and ReactorLoopTests
 // (TASK-01..TASK-06).
+#include "weft/base/error.h"
+#include "weft/defer/deferred.h"
+#include "weft/internet/task.h"
+#include "weft/testing/clock.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -9,11 +14,6 @@
 #include <stdexcept>
 #include <utility>
 #include <vector>
-
-#include "weft/base/error.h"
-#include "weft/defer/deferred.h"
-#include "weft/internet/task.h"
-#include "weft/testing/clock.h"
 
 namespace weft {
 namespace {

@@ -1,10 +1,10 @@
 // react (twisted.internet.task.react) over IReactorCore.
-#include <memory>
-#include <utility>
-
 #include "weft/base/error.h"
 #include "weft/base/log.h"
 #include "weft/internet/task.h"
+
+#include <memory>
+#include <utility>
 
 namespace weft {
 namespace {

@@ -1,5 +1,12 @@
 // deferLater on a Clock (TASK-07) and react on a fake reactor (TASK-08): t/test_task.py
 // DeferLaterTests and ReactTests, whose _FakeReactor this file's FakeReactor follows.
+#include "weft/internet/task.h"
+
+#include "weft/base/error.h"
+#include "weft/base/log.h"
+#include "weft/defer/deferred.h"
+#include "weft/testing/clock.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -11,12 +18,6 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
-
-#include "weft/base/error.h"
-#include "weft/base/log.h"
-#include "weft/defer/deferred.h"
-#include "weft/internet/task.h"
-#include "weft/testing/clock.h"
 
 namespace weft {
 namespace {
@@ -49,10 +50,13 @@ void consumeFailure(Deferred<T>& d) {
 TEST(DeferLaterTest, firesWithTheResultOfTheCallableAfterTheDelay) {
   Clock clock;
   std::vector<std::pair<std::string, std::string>> results;
-  auto d = deferLater(clock, 3, [&](std::string foo, std::string bar) {
-    results.emplace_back(foo, bar);
-    return 42;
-  }, "foo", "bar");
+  auto d = deferLater(
+      clock, 3,
+      [&](std::string foo, std::string bar) {
+        results.emplace_back(foo, bar);
+        return 42;
+      },
+      "foo", "bar");
   auto result = watch(d);
   clock.advance(2);
   EXPECT_TRUE(results.empty());

@@ -1,9 +1,9 @@
 // react() on a reactor of its own: the composition root picks the concrete reactor.
-#include <memory>
-#include <utility>
-
 #include "weft/internet/reactor.h"
 #include "weft/internet/task.h"
+
+#include <memory>
+#include <utility>
 
 namespace weft {
 

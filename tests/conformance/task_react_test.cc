@@ -1,14 +1,15 @@
 // twisted.internet.task on the real reactor, every backend (SEMANTICS.md 2.3): react
 // (TASK-08), and LoopingCall/deferLater driven by reactor time (t/test_task.py
 // ReactorLoopTests). The Clock-based unit tests are in src/internet/task*_test.cc.
+#include "reactor_builder.h"
+
+#include "weft/defer/deferred.h"
+#include "weft/internet/task.h"
+
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include "reactor_builder.h"
-#include "weft/defer/deferred.h"
-#include "weft/internet/task.h"
 
 namespace weft {
 namespace {
@@ -76,7 +77,8 @@ TEST_P(TaskReactTest, returnsTheCodeOfASystemExit) {
 
 TEST_P(TaskReactTest, returnsAtOnceWhenMainsDeferredHasAlreadyFired) {
   auto reactor = buildReactor();
-  int code = react(*reactor, [](Reactor&) { return succeed(); }, kNoSignals);
+  int code = react(
+      *reactor, [](Reactor&) { return succeed(); }, kNoSignals);
   EXPECT_EQ(code, 0);
   EXPECT_FALSE(reactor->running());
 }
@@ -191,8 +193,8 @@ TEST_P(TaskReactTest, loopingCallFailureReachesReact) {
     if (++ran == 3) throw TestException();
   });
   int code = react(
-      *reactor,
-      [&](Reactor&) { return lc.start(0.001).addCallback([](LoopingCall*) {}); }, kNoSignals);
+      *reactor, [&](Reactor&) { return lc.start(0.001).addCallback([](LoopingCall*) {}); },
+      kNoSignals);
   EXPECT_EQ(code, 1);
   EXPECT_EQ(ran, 3);
   EXPECT_EQ(flushLoggedErrors().size(), 1u);

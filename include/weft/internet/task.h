@@ -40,8 +40,7 @@ namespace error {
 // react() return code, without logging anything.
 class SystemExit : public Error {
  public:
-  explicit SystemExit(int code = 0)
-      : Error("SystemExit: " + std::to_string(code)), code_(code) {}
+  explicit SystemExit(int code = 0) : Error("SystemExit: " + std::to_string(code)), code_(code) {}
   int code() const noexcept { return code_; }
 
  private:
@@ -61,10 +60,11 @@ class SystemExit : public Error {
 //
 // Owned by the user. Move-constructible (even while running: scheduled calls and f's
 // Deferred follow it to its new address, and the start() Deferred fires with that
-// address); not copyable or assignable. Destroying it cancels its pending call; a Deferred returned by f that fires afterwards is
-// ignored, except that a failure still errbacks the start() Deferred (it is not dropped).
-// The start() Deferred of a loop destroyed while running never fires. f may destroy the
-// LoopingCall that calls it. Thread affinity: the clock's thread.
+// address); not copyable or assignable. Destroying it cancels its pending call; a Deferred
+// returned by f that fires afterwards is ignored, except that a failure still errbacks the
+// start() Deferred (it is not dropped). The start() Deferred of a loop destroyed while
+// running never fires. f may destroy the LoopingCall that calls it.
+// Thread affinity: the clock's thread.
 class LoopingCall {
  public:
   template <class F>
@@ -174,9 +174,9 @@ class LoopingCall {
     };
   }
 
-  void runOnce();                   // Twisted's __call__
-  void scheduleFrom(double when);   // Twisted's _scheduleFrom
-  int countFor(double now);         // withCount's counter; 0 means "skip this call"
+  void runOnce();                     // Twisted's __call__
+  void scheduleFrom(double when);     // Twisted's _scheduleFrom
+  int countFor(double now);           // withCount's counter; 0 means "skip this call"
   double intervalOf(double t) const;  // Twisted's _intervalOf (truncated toward zero)
   static void finish(const std::shared_ptr<Shared>& shared, std::uint64_t run,
                      Deferred<LoopingCall*>& started, Outcome<void> result);
