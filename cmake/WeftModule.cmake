@@ -55,6 +55,7 @@ function(weft_add_module name)
       set(labels "unit;${name}")
       if(name STREQUAL "threads")
         list(APPEND labels threads)  # also run under TSan by the test command
+        set_property(GLOBAL APPEND PROPERTY WEFT_THREAD_TEST_TARGETS ${exe})
       endif()
       string(REPLACE ";" "\\;" labels "${labels}")  # keep the list through discovery
       gtest_discover_tests(${exe} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${labels}" TIMEOUT 120)

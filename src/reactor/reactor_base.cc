@@ -222,7 +222,9 @@ void ReactorBase::iteration(std::optional<int> waitMs) {
   flushPhase();
   if (waitMs || loopActive()) {
     int ms = waitMs ? *waitMs : timeoutMillis(timeout());
-    if (!closeQueue_.empty()) ms = 0;  // closes to finish: look at I/O, do not block
+    // Work that this iteration's flush made (closes to finish, a stop() to act on, flushes
+    // queued after the phase) must not wait behind a blocking poll.
+    if (!closeQueue_.empty() || shutdownPending_ || !flushQueue_.empty()) ms = 0;
     fds_.pollAndDispatch(ms);
     flushPhase();  // what dispatch wrote goes out before closes finish and before any wait
   }

@@ -573,6 +573,17 @@ TEST_P(CoreTest, aReactorLeavesNoFileDescriptorsBehind) {
   EXPECT_EQ(conformance::openFdCount(), before);
 }
 
+TEST_P(CoreTest, stopFromTheFlushPhaseBeforeTheWaitDoesNotBlockTheLoop) {
+  // Nothing else would wake the loop: no timers, no I/O. The stop() made in the flush phase
+  // that precedes the wait must be acted on at once, not after the guard's 5 seconds.
+  auto reactor = buildReactor();
+  bool shutdown = false;
+  reactor->addSystemEventTrigger("during", "shutdown", [&] { shutdown = true; });
+  reactor->callWhenRunning([&] { reactor->callBeforeWait([&] { reactor->stop(); }); });
+  runReactor(*reactor, Seconds(5));
+  EXPECT_TRUE(shutdown);
+}
+
 WEFT_INSTANTIATE_FOR_ALL_POLLERS(CoreTest);
 
 }  // namespace

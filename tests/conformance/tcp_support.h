@@ -162,10 +162,6 @@ inline void stopReactor(Reactor& reactor) {
   } catch (const error::ReactorNotRunning&) {
     return;
   }
-  // Transports complete closes in the flush phase; a stop() made there before the loop
-  // waits does not shorten that wait yet (reported to the reactor's owner). A due timer
-  // keeps the wait at zero meanwhile.
-  reactor.callLater(Seconds(0), [] {});
 }
 
 // A blocking loopback client socket connected to port (the handshake completes in the
