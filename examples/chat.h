@@ -5,12 +5,11 @@
 // they send goes to everybody else as "<nick> text". "/quit" says goodbye and hangs up.
 #pragma once
 
-#include <weft/weft.h>
-
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <weft/weft.h>
 
 namespace chat {
 
@@ -21,7 +20,12 @@ class Chat : public weft::protocols::LineReceiver {
  public:
   explicit Chat(std::shared_ptr<Users> users) : users_(std::move(users)) {}
 
-  void connectionMade() override { sendLine("What's your name?"); }
+  void connectionMade() override {
+    // Interactive: each line leaves at once (without this, Nagle holds a second small write
+    // until the peer's delayed ACK, up to 40 ms later).
+    if (auto* tcp = dynamic_cast<weft::ITCPTransport*>(transport.get())) tcp->setTcpNoDelay(true);
+    sendLine("What's your name?");
+  }
 
   void connectionLost(const weft::Failure& reason) override {
     LineReceiver::connectionLost(reason);

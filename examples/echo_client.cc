@@ -2,8 +2,6 @@
 // prints each echo, then hangs up; exits 0 when every line came back.
 //
 //   echo_client [--host H] [--port N]     (defaults 127.0.0.1 and 8000)
-#include <weft/weft.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -11,11 +9,11 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include <weft/weft.h>
 
 namespace {
 
-const std::vector<std::string> kLines = {"hello, world", "what a fine day it is",
-                                         "bye-bye!"};
+const std::vector<std::string> kLines = {"hello, world", "what a fine day it is", "bye-bye!"};
 
 class EchoClient : public weft::protocols::LineReceiver {
  public:

@@ -2,12 +2,11 @@
 //
 //   echo_server [--port N]     (default 8000; runs until Ctrl-C / SIGTERM)
 //   then, elsewhere:  echo_client --port N   or   nc 127.0.0.1 N
-#include <weft/weft.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
+#include <weft/weft.h>
 
 namespace {
 

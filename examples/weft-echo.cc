@@ -7,12 +7,11 @@
 // transport copies the bytes into its write buffer and sends everything written during one
 // loop iteration with one writev, so a steady echo costs one read and one write per message.
 // Nothing is logged per connection or per message.
-#include <weft/weft.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
+#include <weft/weft.h>
 
 namespace {
 

@@ -22,3 +22,4 @@
 #include "weft/testing/iosim.h"
 #include "weft/testing/memory_reactor.h"
 #include "weft/testing/string_transport.h"
+#include "weft/internet/client_creator.h"

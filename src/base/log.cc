@@ -20,6 +20,8 @@ struct Publisher {
   Level minimum = Level::kInfo;
 };
 
+thread_local SystemScope* currentScope = nullptr;
+
 Publisher& publisher() {
   // Function-local static: the one process-wide sink, so that a Deferred destroyed with an
   // unhandled Failure can report it without holding a reactor reference.
@@ -82,13 +84,39 @@ void emit(Level level, std::string text, std::string_view system) {
     targets.reserve(p.observers.size());
     for (auto& e : p.observers) targets.push_back(e.observer);
   }
-  Event event{level, std::move(text), std::string(system)};
+  Event event{level, std::move(text), system == "-" ? currentSystem() : std::string(system)};
   if (toStderr) {
     std::fprintf(stderr, "[%s] %s: %s\n", event.system.c_str(), levelName(level).data(),
                  event.text.c_str());
   }
   // Observers run outside the lock, so one may log or remove itself.
   for (auto& o : targets) (*o)(event);
+}
+
+SystemScope::SystemScope(std::string_view system) noexcept
+    : system_(system), previous_(currentScope) {
+  currentScope = this;
+}
+
+SystemScope::SystemScope(const void* object, Describe describe) noexcept
+    : object_(object), describe_(describe), previous_(currentScope) {
+  currentScope = this;
+}
+
+SystemScope::~SystemScope() { currentScope = previous_; }
+
+std::string SystemScope::name() const {
+  if (describe_ == nullptr) return std::string(system_);
+  try {
+    return describe_(object_);
+  } catch (...) {
+    return "-";  // a logPrefix() that throws must not take the log event down with it
+  }
+}
+
+std::string currentSystem() {
+  if (currentScope == nullptr) return "-";
+  return currentScope->name();
 }
 
 Capture::Capture() : previousStderr_(setStderrEnabled(false)) {

@@ -46,6 +46,12 @@ void Protocol::makeConnection(std::shared_ptr<ITransport> t) {
 std::string Protocol::logPrefix() const { return className(typeid(*this)); }
 
 // ---------------------------------------------------------------------------------------
+// repr() defaults of the transport interfaces (weft extension)
+
+std::string ITransport::repr() const { return "<" + className(typeid(*this)) + ">"; }
+std::string IListeningPort::repr() const { return "<" + className(typeid(*this)) + ">"; }
+
+// ---------------------------------------------------------------------------------------
 // Factory
 
 std::shared_ptr<IProtocol> Factory::buildProtocol(const Address&) {

@@ -1,17 +1,17 @@
 #include "transport/stream_connection.h"
 
+#include "transport/socket_util.h"
+
+#include "weft/base/error.h"
+#include "weft/base/log.h"
+
+#include <cerrno>
+#include <climits>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <climits>
 #include <variant>
-
-#include "transport/socket_util.h"
-#include "weft/base/error.h"
-#include "weft/base/log.h"
 
 namespace weft::tcp {
 namespace {
@@ -40,32 +40,31 @@ ssize_t sendIov(int fd, iovec* iov, int count) {
   return n;
 }
 
-bool getBoolOption(int fd, int level, int name) {
-  int value = 0;
-  socklen_t length = sizeof value;
-  if (fd < 0 || ::getsockopt(fd, level, name, &value, &length) != 0) return false;
-  return value != 0;
-}
-
-void setBoolOption(int fd, int level, int name, bool enabled) {
-  int value = enabled ? 1 : 0;
-  if (fd >= 0) ::setsockopt(fd, level, name, &value, sizeof value);
+// The log system of a connection's callbacks, computed only when something logs.
+std::string describe(const void* connection) {
+  return static_cast<const StreamConnection*>(connection)->logPrefix();
 }
 
 }  // namespace
 
-StreamConnection::StreamConnection(Reactor& reactor, int fd, std::shared_ptr<IProtocol> protocol,
-                                   Address peer, int session)
+StreamConnection::StreamConnection(Reactor& reactor, LiveSet& live, int fd,
+                                   std::shared_ptr<IProtocol> protocol, Address peer, int session,
+                                   int serverPort)
     : reactor_(reactor),
+      live_(live),
       fd_(fd),
       protocol_(std::move(protocol)),
       halfCloseable_(dynamic_cast<IHalfCloseableProtocol*>(protocol_.get())),
       peer_(std::move(peer)),
-      session_(session) {}
+      session_(session),
+      serverPort_(serverPort),
+      protocolType_(&typeid(*protocol_)) {}
 
 StreamConnection::~StreamConnection() { transport::closeFd(fd_); }
 
 void StreamConnection::start() {
+  live_.add(shared_from_this());
+  log::SystemScope scope(this, &describe);
   try {
     protocol_->makeConnection(shared_from_this());
   } catch (...) {
@@ -171,6 +170,7 @@ void StreamConnection::requestSettle() {
 void StreamConnection::settle() {
   settleScheduled_ = false;
   if (state_ == State::kClosed) return;
+  log::SystemScope scope(this, &describe);
   if (state_ == State::kAborting) {
     finishClose(Failure(error::ConnectionAborted()));
     return;
@@ -191,6 +191,7 @@ void StreamConnection::settle() {
 
 std::optional<Failure> StreamConnection::doWrite() {
   if (state_ == State::kClosed) return std::nullopt;
+  log::SystemScope scope(this, &describe);
   if (state_ == State::kAborting || pendingLoss_) {
     stopWriting();
     requestSettle();
@@ -244,8 +245,9 @@ void StreamConnection::shutdownWrite() {
 
 void StreamConnection::registerProducer(std::shared_ptr<IProducer> producer, bool streaming) {
   if (producer_) {
-    throw error::RuntimeError("Cannot register producer, because a producer was never "
-                              "unregistered.");
+    throw error::RuntimeError(
+        "Cannot register producer, because a producer was never "
+        "unregistered.");
   }
   if (!producer) throw error::TypeError("registerProducer: null producer");
   if (state_ == State::kClosed || state_ == State::kAborting || pendingLoss_) {
@@ -297,6 +299,7 @@ std::optional<Failure> StreamConnection::doRead() {
     if (state_ != State::kAborting && state_ != State::kClosed) stopReading();
     return std::nullopt;
   }
+  log::SystemScope scope(this, &describe);
   char* buffer = readBuffer();
   ssize_t n = ::read(fd_, buffer, kReadSize);
   if (n > 0) {
@@ -343,6 +346,11 @@ void StreamConnection::resumeProducing() {
 
 void StreamConnection::stopProducing() { loseConnection(); }
 
+void StreamConnection::finish() {
+  unregisterProducer();
+  loseConnection();
+}
+
 // --- closing ----------------------------------------------------------------------------------
 
 void StreamConnection::loseConnection() {
@@ -368,6 +376,12 @@ void StreamConnection::connectionLost(const Failure& reason) {
   // The reactor has already removed this descriptor.
   reading_ = false;
   writing_ = false;
+  log::SystemScope scope(this, &describe);
+  finishClose(reason);
+}
+
+void StreamConnection::closeAtShutdown(const Failure& reason) {
+  log::SystemScope scope(this, &describe);
   finishClose(reason);
 }
 
@@ -376,6 +390,7 @@ void StreamConnection::finishClose(const Failure& reason) {
   bool aborting = state_ == State::kAborting;
   state_ = State::kClosed;
   std::shared_ptr<StreamConnection> self = shared_from_this();  // alive until we return
+  live_.remove(this);
   stopReading();
   stopWriting();
   if (aborting) transport::setLingerZero(fd_);  // RST, not FIN
@@ -414,71 +429,6 @@ void StreamConnection::failWithCurrentException(const char* where) {
   log::error(std::string("Unhandled Error in ") + where + ":\n" + failure.getTraceback(),
              logPrefix());
   finishClose(failure);
-}
-
-// --- registration and options -----------------------------------------------------------------
-
-void StreamConnection::startReading() {
-  if (reading_ || fd_ < 0) return;
-  reading_ = true;
-  reactor_.addReader(shared_from_this());
-}
-
-void StreamConnection::stopReading() {
-  if (!reading_) return;
-  reading_ = false;
-  reactor_.removeReader(shared_from_this());
-}
-
-void StreamConnection::startWriting() {
-  if (writing_ || fd_ < 0) return;
-  writing_ = true;
-  reactor_.addWriter(shared_from_this());
-}
-
-void StreamConnection::stopWriting() {
-  if (!writing_) return;
-  writing_ = false;
-  reactor_.removeWriter(shared_from_this());
-}
-
-std::string StreamConnection::logPrefix() const {
-  if (!logPrefix_.empty()) return logPrefix_;
-  const auto* context = dynamic_cast<const ILoggingContext*>(protocol_.get());
-  if (context == nullptr) return "-";  // no protocol (any more) to name
-  std::string prefix = context->logPrefix();
-  if (session_ < 0) {
-    prefix += ",client";
-  } else {
-    prefix += "," + std::to_string(session_) + "," +
-              std::visit([](const auto& a) -> std::string {
-                if constexpr (requires { a.host; }) {
-                  return a.host;
-                } else {
-                  return "";
-                }
-              }, peer_);
-  }
-  logPrefix_ = std::move(prefix);
-  return logPrefix_;
-}
-
-Address StreamConnection::getHost() const {
-  if (!host_ && fd_ >= 0) host_ = transport::localAddress(fd_);
-  return host_ ? *host_ : Address{};
-}
-
-bool StreamConnection::getTcpNoDelay() const {
-  return getBoolOption(fd_, IPPROTO_TCP, TCP_NODELAY);
-}
-void StreamConnection::setTcpNoDelay(bool enabled) {
-  setBoolOption(fd_, IPPROTO_TCP, TCP_NODELAY, enabled);
-}
-bool StreamConnection::getTcpKeepAlive() const {
-  return getBoolOption(fd_, SOL_SOCKET, SO_KEEPALIVE);
-}
-void StreamConnection::setTcpKeepAlive(bool enabled) {
-  setBoolOption(fd_, SOL_SOCKET, SO_KEEPALIVE, enabled);
 }
 
 }  // namespace weft::tcp

@@ -12,17 +12,23 @@
 // completes from the loop (settle(), doRead, doWrite), never inside a protocol callback the
 // transport is running: connectionLost is never re-entrant.
 //
+// Every live connection is in its reactor's LiveSet (registered in start(), removed when
+// closed), so shutdown reaches it even while reading is paused and nothing is queued.
+//
+// Log context: every protocol callback the transport runs from the loop (connectionMade,
+// dataReceived, readConnectionLost, writeConnectionLost, resumeProducing, connectionLost,
+// the connector's clientConnectionLost) runs inside a log::SystemScope naming this
+// transport's logPrefix() ("Proto,client" or "Proto,session,peerHost").
+//
+// IFinishableConsumer: finish() is unregisterProducer() then loseConnection(): whatever is
+// buffered is sent, then the connection closes (ConnectionDone).
+//
 // Thread affinity: the reactor thread only.
 #pragma once
 
-#include <cstdint>
-#include <memory>
-#include <optional>
-#include <span>
-#include <string>
-#include <string_view>
-
+#include "transport/live_set.h"
 #include "transport/write_buffer.h"
+
 #include "weft/base/function.h"
 #include "weft/base/log.h"
 #include "weft/defer/failure.h"
@@ -30,11 +36,21 @@
 #include "weft/internet/reactor.h"
 #include "weft/internet/transport.h"
 
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <typeinfo>
+
 namespace weft::tcp {
 
 class StreamConnection final : public ITCPTransport,
+                               public IFinishableConsumer,
                                public IReadWriteDescriptor,
                                public ISystemHandle,
+                               public LiveMember,
                                public std::enable_shared_from_this<StreamConnection> {
  public:
   // Buffered bytes above which a streaming producer is paused (Twisted's bufferSize).
@@ -54,10 +70,10 @@ class StreamConnection final : public ITCPTransport,
 
   // Takes ownership of fd (a connected, non-blocking stream socket); peer is the remote
   // address. Nothing happens until start().
-  // session >= 0: a server connection (log prefix "Proto,session,peerHost"); -1: a client
-  // connection ("Proto,client").
-  StreamConnection(Reactor& reactor, int fd, std::shared_ptr<IProtocol> protocol, Address peer,
-                   int session);
+  // session >= 0: a server connection (log prefix "Proto,session,peerHost") accepted by the
+  // port numbered serverPort; -1: a client connection ("Proto,client").
+  StreamConnection(Reactor& reactor, LiveSet& live, int fd, std::shared_ptr<IProtocol> protocol,
+                   Address peer, int session, int serverPort = 0);
   ~StreamConnection() override;
   StreamConnection(const StreamConnection&) = delete;
   StreamConnection& operator=(const StreamConnection&) = delete;
@@ -88,6 +104,10 @@ class StreamConnection final : public ITCPTransport,
   void setTcpNoDelay(bool enabled) override;
   bool getTcpKeepAlive() const override;
   void setTcpKeepAlive(bool enabled) override;
+  std::string repr() const override;
+
+  // IFinishableConsumer: the producer has finished; see the file comment.
+  void finish() override;
 
   // IPushProducer: the transport as a producer of what it reads.
   void pauseProducing() override;
@@ -106,6 +126,10 @@ class StreamConnection final : public ITCPTransport,
 
   // ISystemHandle
   int getHandle() const override { return fd_; }
+
+  // LiveMember
+  void closeAtShutdown(const Failure& reason) override;
+  void abandon() override;
 
  private:
   void requestSettle();
@@ -133,6 +157,7 @@ class StreamConnection final : public ITCPTransport,
   }
 
   Reactor& reactor_;
+  LiveSet& live_;
   int fd_;
   std::shared_ptr<IProtocol> protocol_;
   IHalfCloseableProtocol* halfCloseable_ = nullptr;  // protocol_ as half-closeable, if it is
@@ -140,6 +165,8 @@ class StreamConnection final : public ITCPTransport,
   mutable std::optional<Address> host_;
   mutable std::string logPrefix_;
   int session_;
+  int serverPort_;
+  const std::type_info* protocolType_;  // for repr(), which outlives protocol_
   transport::WriteBuffer buffer_;
   std::shared_ptr<IProducer> producer_;
   IPushProducer* pushProducer_ = nullptr;
@@ -150,10 +177,10 @@ class StreamConnection final : public ITCPTransport,
   WriteState writeState_ = WriteState::kOpen;
   bool streaming_ = false;
   bool producerPaused_ = false;
-  bool reading_ = false;       // registered as a reader
-  bool writing_ = false;       // registered as a writer
-  bool readPaused_ = false;    // pauseProducing() by the user
-  bool readClosed_ = false;    // the peer half-closed a half-closeable protocol
+  bool reading_ = false;     // registered as a reader
+  bool writing_ = false;     // registered as a writer
+  bool readPaused_ = false;  // pauseProducing() by the user
+  bool readClosed_ = false;  // the peer half-closed a half-closeable protocol
   bool settleScheduled_ = false;
 };
 

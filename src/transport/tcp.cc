@@ -1,15 +1,15 @@
 #include "transport/tcp.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-
 #include "transport/socket_util.h"
 #include "transport/stream_connection.h"
 #include "transport/tcp_connector.h"
 #include "transport/tcp_port.h"
+
 #include "weft/base/error.h"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace weft::tcp {
 namespace {
@@ -34,34 +34,35 @@ int duplicate(int fd) {
 
 }  // namespace
 
-std::shared_ptr<IListeningPort> listen(Reactor& reactor, int port,
+std::shared_ptr<IListeningPort> listen(Reactor& reactor, LiveSet& live, int port,
                                        std::shared_ptr<IProtocolFactory> factory,
                                        TCPListenOptions options) {
-  auto p = std::make_shared<TCPPort>(reactor, port, std::move(factory), std::move(options));
+  auto p = std::make_shared<TCPPort>(reactor, live, port, std::move(factory), std::move(options));
   p->startListening();
   return p;
 }
 
-std::shared_ptr<IConnector> connect(Reactor& reactor, std::string host, int port,
+std::shared_ptr<IConnector> connect(Reactor& reactor, LiveSet& live, std::string host, int port,
                                     std::shared_ptr<ClientFactory> factory,
                                     TCPConnectOptions options) {
-  auto c = std::make_shared<TCPConnector>(reactor, std::move(host), port, std::move(factory),
+  auto c = std::make_shared<TCPConnector>(reactor, live, std::move(host), port, std::move(factory),
                                           std::move(options));
   c->connect();
   return c;
 }
 
-std::shared_ptr<IListeningPort> adoptStreamPort(Reactor& reactor, int fd, AddressFamily family,
+std::shared_ptr<IListeningPort> adoptStreamPort(Reactor& reactor, LiveSet& live, int fd,
+                                                AddressFamily family,
                                                 std::shared_ptr<IProtocolFactory> factory) {
   checkFamily(family);
   int copy = duplicate(fd);
   if (copy < 0) throw error::CannotListenError("", 0, errno);
-  auto p = std::make_shared<TCPPort>(reactor, TCPPort::Adopted{copy}, std::move(factory));
+  auto p = std::make_shared<TCPPort>(reactor, live, TCPPort::Adopted{copy}, std::move(factory));
   p->startListening();
   return p;
 }
 
-void adoptStreamConnection(Reactor& reactor, int fd, AddressFamily family,
+void adoptStreamConnection(Reactor& reactor, LiveSet& live, int fd, AddressFamily family,
                            std::shared_ptr<IProtocolFactory> factory) {
   checkFamily(family);
   int copy = duplicate(fd);
@@ -72,8 +73,10 @@ void adoptStreamConnection(Reactor& reactor, int fd, AddressFamily family,
     transport::closeFd(copy);
     return;
   }
-  auto connection = std::make_shared<StreamConnection>(reactor, copy, std::move(protocol),
-                                                       std::move(peer), 0);
+  std::optional<Address> local = transport::localAddress(copy);
+  int localPort = local ? transport::portOf(*local) : 0;
+  auto connection = std::make_shared<StreamConnection>(reactor, live, copy, std::move(protocol),
+                                                       std::move(peer), 0, localPort);
   connection->start();
 }
 

@@ -1,14 +1,14 @@
 #include "transport/tcp_connector.h"
 
-#include <sys/socket.h>
-
-#include <cerrno>
-#include <utility>
-
 #include "transport/socket_util.h"
 #include "transport/stream_connection.h"
+
 #include "weft/base/error.h"
 #include "weft/base/log.h"
+
+#include <cerrno>
+#include <sys/socket.h>
+#include <utility>
 
 namespace weft::tcp {
 namespace {
@@ -22,6 +22,8 @@ class DiscardProtocol final : public IProtocol {
   void dataReceived(std::string_view) override {}
   void connectionLost(const Failure&) override {}
 };
+
+constexpr std::string_view kUninitialized = "Uninitialized";
 
 int socketError(int fd) {
   int err = 0;
@@ -42,9 +44,9 @@ void logged(const char* what, const std::string& system, Function<void()> f) {
   try {
     f();
   } catch (...) {
-    log::error(std::string("Unhandled error in ") + what + ":\n" +
-                   Failure::current().getTraceback(),
-               system);
+    log::error(
+        std::string("Unhandled error in ") + what + ":\n" + Failure::current().getTraceback(),
+        system);
   }
 }
 
@@ -94,7 +96,8 @@ class ConnectAttempt final : public IWriteDescriptor,
     int err = fd_ >= 0 ? socketError(fd_) : 0;
     fail(err != 0 ? connectFailure(err) : reason);
   }
-  std::string logPrefix() const override { return "Uninitialized"; }
+  // Twisted's client transport logstr until it has connected (TCPT-16).
+  std::string logPrefix() const override { return std::string(kUninitialized); }
 
  private:
   void begin() {
@@ -122,8 +125,8 @@ class ConnectAttempt final : public IWriteDescriptor,
       return;
     }
     if (const auto& bind = connector_->options_.bindAddress) {
-      auto local = transport::parseIPLiteral(bind->first.empty() ? "0.0.0.0" : bind->first,
-                                             bind->second);
+      auto local =
+          transport::parseIPLiteral(bind->first.empty() ? "0.0.0.0" : bind->first, bind->second);
       int err = EINVAL;
       if (local && ::bind(fd_, local->get(), local->length) == 0) {
         err = 0;
@@ -148,7 +151,10 @@ class ConnectAttempt final : public IWriteDescriptor,
     reactor_.addWriter(shared_from_this());
   }
 
+  // The factory's buildProtocol and clientConnectionFailed run with the attempt's log
+  // system, "Uninitialized"; the connection's own prefix starts with connectionMade.
   void succeed() {
+    log::SystemScope scope(kUninitialized);
     done_ = true;
     stopWriting();
     int fd = std::exchange(fd_, -1);
@@ -158,6 +164,7 @@ class ConnectAttempt final : public IWriteDescriptor,
 
   void fail(const Failure& reason) {
     if (done_) return;
+    log::SystemScope scope(kUninitialized);
     done_ = true;
     release();
     std::shared_ptr<TCPConnector> connector = std::move(connector_);
@@ -186,9 +193,10 @@ class ConnectAttempt final : public IWriteDescriptor,
   bool done_ = false;
 };
 
-TCPConnector::TCPConnector(Reactor& reactor, std::string host, int port,
+TCPConnector::TCPConnector(Reactor& reactor, LiveSet& live, std::string host, int port,
                            std::shared_ptr<ClientFactory> factory, TCPConnectOptions options)
     : reactor_(reactor),
+      live_(live),
       host_(std::move(host)),
       port_(port),
       factory_(std::move(factory)),
@@ -264,7 +272,7 @@ void TCPConnector::attemptSucceeded(int fd) {
   logged("buildProtocol", "-", [&] { protocol = factory_->buildProtocol(peer); });
   bool refused = !protocol;
   if (refused) protocol = std::make_shared<DiscardProtocol>();
-  auto connection = std::make_shared<StreamConnection>(reactor_, fd, std::move(protocol),
+  auto connection = std::make_shared<StreamConnection>(reactor_, live_, fd, std::move(protocol),
                                                        std::move(peer), -1);
   connection_ = connection;
   connection->setCloseHook([self](const Failure& reason) { self->connectionLost(reason); });

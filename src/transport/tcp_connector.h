@@ -11,14 +11,16 @@
 // Thread affinity: the reactor thread only.
 #pragma once
 
-#include <cstdint>
-#include <memory>
-#include <optional>
-#include <string>
+#include "transport/live_set.h"
 
 #include "weft/internet/protocol.h"
 #include "weft/internet/reactor.h"
 #include "weft/internet/transport.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
 
 namespace weft::tcp {
 
@@ -29,7 +31,7 @@ class TCPConnector final : public IConnector, public std::enable_shared_from_thi
  public:
   enum class State : std::uint8_t { kDisconnected, kConnecting, kConnected };
 
-  TCPConnector(Reactor& reactor, std::string host, int port,
+  TCPConnector(Reactor& reactor, LiveSet& live, std::string host, int port,
                std::shared_ptr<ClientFactory> factory, TCPConnectOptions options = {});
   ~TCPConnector() override;
   TCPConnector(const TCPConnector&) = delete;
@@ -52,6 +54,7 @@ class TCPConnector final : public IConnector, public std::enable_shared_from_thi
   void cancelTimeout();
 
   Reactor& reactor_;
+  LiveSet& live_;
   std::string host_;
   int port_;
   std::shared_ptr<ClientFactory> factory_;

@@ -1,17 +1,17 @@
 #include "transport/tcp_port.h"
 
-#include <fcntl.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include "transport/log_prefix.h"
+#include "transport/stream_connection.h"
+
+#include "weft/base/error.h"
+#include "weft/base/log.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-
-#include "transport/log_prefix.h"
-#include "transport/stream_connection.h"
-#include "weft/base/error.h"
-#include "weft/base/log.h"
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace weft::tcp {
 namespace {
@@ -20,24 +20,47 @@ constexpr Seconds kAcceptBackOff = std::chrono::milliseconds(50);
 
 int openReserve() { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }
 
+// The accept() errors Twisted's Port recovers from, by name (they are logged by name).
+const char* transientAcceptError(int err) {
+  switch (err) {
+    case ENOBUFS:
+      return "ENOBUFS";
+    case ENOMEM:
+      return "ENOMEM";
+    default:
+      return nullptr;
+  }
+}
+
 }  // namespace
 
-TCPPort::TCPPort(Reactor& reactor, int port, std::shared_ptr<IProtocolFactory> factory,
-                 TCPListenOptions options)
-    : reactor_(reactor), port_(port), factory_(std::move(factory)), options_(std::move(options)) {}
+TCPPort::TCPPort(Reactor& reactor, LiveSet& live, int port,
+                 std::shared_ptr<IProtocolFactory> factory, TCPListenOptions options)
+    : reactor_(reactor),
+      live_(live),
+      port_(port),
+      factory_(std::move(factory)),
+      options_(std::move(options)) {}
 
-TCPPort::TCPPort(Reactor& reactor, Adopted adopted, std::shared_ptr<IProtocolFactory> factory)
-    : reactor_(reactor), port_(0), factory_(std::move(factory)), adoptedFd_(adopted.fd) {
+TCPPort::TCPPort(Reactor& reactor, LiveSet& live, Adopted adopted,
+                 std::shared_ptr<IProtocolFactory> factory)
+    : reactor_(reactor),
+      live_(live),
+      port_(0),
+      factory_(std::move(factory)),
+      adoptedFd_(adopted.fd) {
   host_ = transport::localAddress(adopted.fd);
   if (host_) {
     port_ = transport::portOf(*host_);
-    options_.interface = std::visit([](const auto& a) -> std::string {
-      if constexpr (requires { a.host; }) {
-        return a.host;
-      } else {
-        return "";
-      }
-    }, *host_);
+    options_.interface = std::visit(
+        [](const auto& a) -> std::string {
+          if constexpr (requires { a.host; }) {
+            return a.host;
+          } else {
+            return "";
+          }
+        },
+        *host_);
   }
 }
 
@@ -69,9 +92,8 @@ void TCPPort::startListening() {
   if (fd_ >= 0) throw error::AlreadyListened();
   int fd = adoptedFd_ >= 0 ? std::exchange(adoptedFd_, -1) : openSocket();
   host_ = transport::localAddress(fd);
-  int realPort = host_ ? transport::portOf(*host_) : port_;
   log::info(transport::logPrefixOf(factory_.get(), "Factory") + " starting on " +
-                std::to_string(realPort),
+                std::to_string(realPort()),
             logPrefix());
   try {
     factory_->doStart();
@@ -83,6 +105,7 @@ void TCPPort::startListening() {
   if (reserveFd_ < 0) reserveFd_ = openReserve();
   batch_ = kInitialBatch;
   reactor_.addReader(shared_from_this());
+  live_.add(shared_from_this());
 }
 
 void TCPPort::closeSocket() {
@@ -93,8 +116,34 @@ void TCPPort::closeSocket() {
   fd_ = -1;
   transport::closeFd(reserveFd_);
   reserveFd_ = -1;
-  int realPort = host_ ? transport::portOf(*host_) : port_;
-  log::info("(TCP Port " + std::to_string(realPort) + " Closed)", logPrefix());
+  live_.remove(this);
+  log::info("(TCP Port " + std::to_string(realPort()) + " Closed)", logPrefix());
+}
+
+int TCPPort::realPort() const { return host_ ? transport::portOf(*host_) : port_; }
+
+std::string TCPPort::repr() const {
+  std::string factory = transport::logPrefixOf(factory_.get(), "Factory");
+  if (fd_ < 0) return "<" + factory + " (not listening)>";
+  return "<" + factory + " on " + std::to_string(realPort()) + ">";
+}
+
+void TCPPort::closeAtShutdown(const Failure& reason) { connectionLost(reason); }
+
+void TCPPort::abandon() {
+  if (backOffCall_ && backOffCall_->active()) backOffCall_->cancel();
+  backOffCall_ = nullptr;
+  if (fd_ >= 0) reactor_.removeReader(shared_from_this());
+  transport::closeFd(fd_);
+  fd_ = -1;
+  transport::closeFd(reserveFd_);
+  reserveFd_ = -1;
+  live_.remove(this);
+}
+
+int TCPPort::acceptOne(sockaddr* peer, socklen_t* length, int flags) {
+  if (accept_) return accept_(fd_, peer, length, flags);
+  return ::accept4(fd_, peer, length, flags);
 }
 
 Deferred<void> TCPPort::stopListening() {
@@ -126,12 +175,14 @@ std::string TCPPort::logPrefix() const {
 std::optional<Failure> TCPPort::doRead() {
   if (fd_ < 0) return std::nullopt;
   std::shared_ptr<TCPPort> self = shared_from_this();  // buildProtocol may stop the port
+  log::SystemScope scope(
+      this, [](const void* port) { return static_cast<const TCPPort*>(port)->logPrefix(); });
   int accepted = 0;
   bool failed = false;
   for (int i = 0; i < batch_ && fd_ >= 0; ++i) {
     transport::SocketAddress peer;
     peer.length = sizeof peer.storage;
-    int fd = ::accept4(fd_, peer.get(), &peer.length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd = acceptOne(peer.get(), &peer.length, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0) {
       ++accepted;
       this->accepted(fd, peer);
@@ -139,8 +190,10 @@ std::optional<Failure> TCPPort::doRead() {
     }
     int err = errno;
     if (err == EAGAIN || err == EWOULDBLOCK) break;
-    if (err == EINTR || err == ECONNABORTED || err == EPERM) continue;  // that peer only
+    if (err == EINTR) continue;
     failed = true;
+    // That peer only (it reset before we accepted it; netfilter refused it).
+    if (err == ECONNABORTED || err == EPERM) continue;
     if (err == EMFILE || err == ENFILE) {
       int shed = shedWithReserve();
       if (shed > 0) continue;
@@ -148,8 +201,11 @@ std::optional<Failure> TCPPort::doRead() {
       break;
     }
     // ENOBUFS, ENOMEM and anything unknown: the port survives; try again on the next event.
-    log::error("Could not accept new connection (" + error::errnoMessage(err) + ")",
-               logPrefix());
+    if (const char* name = transientAcceptError(err)) {
+      log::info(std::string("Could not accept new connection (") + name + ")", logPrefix());
+    } else {
+      log::error("Unexpected error from accept(): " + error::errnoMessage(err), logPrefix());
+    }
     break;
   }
   if (failed) {
@@ -165,7 +221,7 @@ int TCPPort::shedWithReserve() {
   if (reserveFd_ < 0) return -1;
   log::info("EMFILE encountered; releasing reserved file descriptor.", logPrefix());
   transport::closeFd(reserveFd_);
-  int fd = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+  int fd = acceptOne(nullptr, nullptr, SOCK_CLOEXEC);
   int err = errno;
   if (fd >= 0) transport::closeFd(fd);  // the peer sees its connection closed, not hanging
   reserveFd_ = openReserve();
@@ -196,8 +252,8 @@ void TCPPort::accepted(int fd, const transport::SocketAddress& peer) {
     transport::closeFd(fd);
     return;
   }
-  auto connection = std::make_shared<StreamConnection>(reactor_, fd, std::move(protocol),
-                                                       std::move(peerAddress), session_++);
+  auto connection = std::make_shared<StreamConnection>(
+      reactor_, live_, fd, std::move(protocol), std::move(peerAddress), session_++, realPort());
   connection->start();
 }
 

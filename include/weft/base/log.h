@@ -39,6 +39,8 @@ bool setStderrEnabled(bool enabled);
 // Events below this level are dropped before reaching any observer (default kInfo).
 void setMinimumLevel(Level level);
 
+// system "-" (the default) means "whatever is running": the current SystemScope of this
+// thread when there is one, else "-".
 void emit(Level level, std::string text, std::string_view system = "-");
 inline void debug(std::string text, std::string_view system = "-") {
   emit(Level::kDebug, std::move(text), system);
@@ -52,6 +54,35 @@ inline void warn(std::string text, std::string_view system = "-") {
 inline void error(std::string text, std::string_view system = "-") {
   emit(Level::kError, std::move(text), system);
 }
+
+// The log "system" of this thread for events emitted with the default system "-" while the
+// scope is alive (Twisted's callWithLogger/callWithContext): a transport opens one around
+// each protocol callback, with its logPrefix(). Scopes nest; the innermost wins. The name
+// may be given lazily, as describe(object), computed only when an event needs it, so an
+// idle scope costs two thread-local stores. Thread-confined: a scope belongs to the thread
+// that made it and must be destroyed there, innermost first (it lives on the stack).
+class SystemScope {
+ public:
+  using Describe = std::string (*)(const void* object);
+  // system must outlive the scope.
+  explicit SystemScope(std::string_view system) noexcept;
+  SystemScope(const void* object, Describe describe) noexcept;
+  ~SystemScope();
+  SystemScope(const SystemScope&) = delete;
+  SystemScope& operator=(const SystemScope&) = delete;
+
+ private:
+  friend std::string currentSystem();
+  std::string name() const;
+
+  std::string_view system_;
+  const void* object_ = nullptr;
+  Describe describe_ = nullptr;
+  SystemScope* previous_;
+};
+
+// The system the innermost SystemScope of this thread names, or "-" without one.
+std::string currentSystem();
 
 // RAII capture of log events for tests: while alive it records every event and silences
 // the stderr observer. flushErrors() returns and forgets the error-level events, the way

@@ -48,6 +48,8 @@ class Reactor : public IReactorCore,
   // IReactorTCP and IReactorSocket. The reactor makeReactor() returns implements them; a bare
   // reactor core without transports (the reactor module's own tests) throws
   // error::UnsupportedSocketType.
+  using IReactorTCP::connectTCP;  // keeps the service-name overloads visible
+  using IReactorTCP::listenTCP;
   std::shared_ptr<IListeningPort> listenTCP(int, std::shared_ptr<IProtocolFactory>,
                                             TCPListenOptions = {}) override {
     throw error::UnsupportedSocketType("this reactor has no TCP support");

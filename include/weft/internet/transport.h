@@ -85,6 +85,10 @@ class ITransport : public virtual IConsumer, public virtual IPushProducer {
   virtual Address getHost() const = 0;
   // True once loseConnection()/abortConnection() has been called (Twisted's attribute).
   virtual bool disconnecting() const = 0;
+  // weft extension: what Python's repr()/str() shows. TCP: "<EchoProtocol #0 on 43211>" for
+  // a server connection (session number, the listening port's real number), "<EchoProtocol
+  // to ('127.0.0.1', 43211) at 0x...>" for a client. Transports that do not say: "<Name>".
+  virtual std::string repr() const;
 };
 
 // Seed: ITCPTransport (plus abortConnection from later Twisted).
@@ -148,6 +152,10 @@ class IListeningPort {
   // Fires once the port is closed and its number can be bound again.
   virtual Deferred<void> stopListening() = 0;
   virtual Address getHost() const = 0;
+  // weft extension: what Python's repr()/str() shows. TCP: "<EchoFactory on 43211>" with the
+  // real port number (also when listening on port 0), "<EchoFactory (not listening)>" once
+  // stopped. Ports that do not say: "<Name>".
+  virtual std::string repr() const;
 };
 
 // Seed: IConnector.
@@ -185,6 +193,25 @@ class IReactorTCP {
   virtual std::shared_ptr<IConnector> connectTCP(std::string host, int port,
                                                  std::shared_ptr<ClientFactory> factory,
                                                  TCPConnectOptions options = {}) = 0;
+
+  // A service name as the port ("http", "ssh"), resolved with servicePort() (TCPC-11).
+  // Throws error::ServiceNameUnknownError, synchronously, for an unknown name. A class that
+  // overrides the int overloads needs `using IReactorTCP::listenTCP/connectTCP` to keep these.
+  std::shared_ptr<IListeningPort> listenTCP(std::string_view service,
+                                            std::shared_ptr<IProtocolFactory> factory,
+                                            TCPListenOptions options = {}) {
+    return listenTCP(servicePort(service), std::move(factory), std::move(options));
+  }
+  std::shared_ptr<IConnector> connectTCP(std::string host, std::string_view service,
+                                         std::shared_ptr<ClientFactory> factory,
+                                         TCPConnectOptions options = {}) {
+    return connectTCP(std::move(host), servicePort(service), std::move(factory),
+                      std::move(options));
+  }
+
+  // The port number of a TCP service name, from the services database (getservbyname_r;
+  // thread-safe). Throws error::ServiceNameUnknownError ("... (name)") when it is unknown.
+  static int servicePort(std::string_view service);
 };
 
 enum class AddressFamily { kINET, kINET6, kUNIX };
