@@ -1,6 +1,7 @@
 #include "weft/defer/failure.h"
 
-#include <cxxabi.h>
+#include "weft/base/type_name.h"
+
 
 #include <cstdlib>
 #include <memory>
@@ -49,12 +50,6 @@ detail::FailureBox* boxFromPtr(std::exception_ptr p, std::source_location where)
   return box;
 }
 
-std::string demangle(const char* name) {
-  int status = 0;
-  std::unique_ptr<char, void (*)(void*)> out(abi::__cxa_demangle(name, nullptr, nullptr, &status),
-                                             std::free);
-  return status == 0 && out ? std::string(out.get()) : std::string(name);
-}
 
 }  // namespace
 
@@ -97,7 +92,7 @@ std::string Failure::typeName() const {
   try {
     if (box_ == nullptr) return "<no exception>";
     if (box_->value == nullptr) return "<non-std exception>";
-    return demangle(typeid(*box_->value).name());
+    return demangle(typeid(*box_->value));
   } catch (...) {
     return "<unknown>";
   }

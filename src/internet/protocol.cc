@@ -2,30 +2,15 @@
 
 #include "weft/base/error.h"
 #include "weft/base/log.h"
+#include "weft/base/type_name.h"
 
 #include <algorithm>
 #include <cstdlib>
-#include <cxxabi.h>
 #include <memory>
 #include <typeinfo>
 
 namespace weft {
 namespace {
-
-// The class name without namespaces, as Python's self.__class__.__name__.
-std::string className(const std::type_info& type) {
-  int status = 0;
-  std::unique_ptr<char, void (*)(void*)> demangled(
-      abi::__cxa_demangle(type.name(), nullptr, nullptr, &status), std::free);
-  std::string name = (status == 0 && demangled) ? demangled.get() : type.name();
-  // Drop template arguments before looking for the last scope operator.
-  std::string_view base(name);
-  if (auto lt = base.find('<'); lt != std::string_view::npos) base = base.substr(0, lt);
-  if (auto colon = base.rfind("::"); colon != std::string_view::npos) {
-    return name.substr(colon + 2);
-  }
-  return name;
-}
 
 std::string describe(const std::shared_ptr<IConnector>& connector) {
   if (!connector) return "<no connector>";

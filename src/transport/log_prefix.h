@@ -2,14 +2,13 @@
 // class name of an object, as Python's obj.__class__.__name__ (for repr()).
 #pragma once
 
-#include <cxxabi.h>
-
 #include <cstdlib>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <typeinfo>
 
+#include "weft/base/type_name.h"
 #include "weft/internet/interfaces.h"
 
 namespace weft::transport {
@@ -22,18 +21,6 @@ std::string logPrefixOf(const T* object, std::string_view fallback) {
   return std::string(fallback);
 }
 
-// The demangled name of type without namespaces or template arguments.
-inline std::string className(const std::type_info& type) {
-  int status = 0;
-  std::unique_ptr<char, void (*)(void*)> demangled(
-      abi::__cxa_demangle(type.name(), nullptr, nullptr, &status), std::free);
-  std::string name = (status == 0 && demangled) ? demangled.get() : type.name();
-  std::string_view base(name);
-  if (auto lt = base.find('<'); lt != std::string_view::npos) base = base.substr(0, lt);
-  if (auto colon = base.rfind("::"); colon != std::string_view::npos) {
-    return std::string(base.substr(colon + 2));
-  }
-  return std::string(base);
-}
+using weft::className;  // weft/base/type_name.h
 
 }  // namespace weft::transport
