@@ -1,5 +1,6 @@
 // TCP under resource exhaustion (TCPL-12, TCPL-13): a server at the descriptor limit closes
-// the peers it cannot serve, keeps serving the connections it has, never dies.
+// the peers it cannot serve, keeps serving the connections it has, never dies. It skips
+// itself under UBSan and runs in the TSan build instead (tests/CMakeLists.txt, "limits").
 #include <sys/resource.h>
 
 #include <memory>
