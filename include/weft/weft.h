@@ -8,6 +8,7 @@
 #include "weft/base/time.h"
 #include "weft/defer/defer.h"
 #include "weft/internet/address.h"
+#include "weft/internet/client_creator.h"
 #include "weft/internet/interfaces.h"
 #include "weft/internet/protocol.h"
 #include "weft/internet/reactor.h"
@@ -22,4 +23,3 @@
 #include "weft/testing/iosim.h"
 #include "weft/testing/memory_reactor.h"
 #include "weft/testing/string_transport.h"
-#include "weft/internet/client_creator.h"

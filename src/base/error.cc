@@ -51,7 +51,10 @@ void throwConnectError(int osError, std::string detail) {
   }
 }
 
-ProcessDone::ProcessDone(int status) : ConnectionDone("A process has ended without apparent errors: process finished with exit code 0."), status_(status) {}
+ProcessDone::ProcessDone(int status)
+    : ConnectionDone(
+          "A process has ended without apparent errors: process finished with exit code 0."),
+      status_(status) {}
 
 namespace {
 std::string terminatedMessage(std::optional<int> exitCode, std::optional<int> signal) {

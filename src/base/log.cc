@@ -155,9 +155,9 @@ std::vector<Event> Capture::flushErrors() {
 
 std::size_t Capture::count(std::string_view needle) const {
   std::lock_guard lock(mutex_);
-  return static_cast<std::size_t>(std::count_if(events_.begin(), events_.end(), [&](const Event& e) {
-    return e.text.find(needle) != std::string::npos;
-  }));
+  return static_cast<std::size_t>(
+      std::count_if(events_.begin(), events_.end(),
+                    [&](const Event& e) { return e.text.find(needle) != std::string::npos; }));
 }
 
 }  // namespace weft::log

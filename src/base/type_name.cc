@@ -1,8 +1,7 @@
 #include "weft/base/type_name.h"
 
-#include <cxxabi.h>
-
 #include <cstdlib>
+#include <cxxabi.h>
 #include <memory>
 #include <string_view>
 

@@ -1,10 +1,10 @@
 #include "weft/base/type_name.h"
 
+#include "weft/base/error.h"
+
 #include <gtest/gtest.h>
 
 #include <vector>
-
-#include "weft/base/error.h"
 
 namespace weft {
 namespace {

@@ -1,12 +1,13 @@
 // Coroutines returning Deferred<T> (ensureDeferred / inlineCallbacks).
+#include "test_util.h"
+
+#include "weft/base/error.h"
+#include "weft/defer/deferred.h"
+
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <string>
-
-#include "test_util.h"
-#include "weft/base/error.h"
-#include "weft/defer/deferred.h"
 
 namespace weft {
 namespace {
@@ -141,7 +142,7 @@ TEST(CoroutineTest, anAbandonedAwaitFreesTheFrameWithItsLocals) {
       co_return co_await d + *keep;
     };
     out = co(in, std::move(alive));
-  }  // `in` is gone unfired: the coroutine can never resume
+  }                               // `in` is gone unfired: the coroutine can never resume
   EXPECT_FALSE(watch.expired());  // the frame lives while its Deferred has a handle
   EXPECT_FALSE(out.called());
   out.cancel();  // nothing to forward to: plain CancelledError

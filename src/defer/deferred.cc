@@ -1,11 +1,11 @@
 // The non-template half of Deferred: the iterative callback runner (Twisted's
 // _runCallbacks with its explicit `chain` stack), cancellation, and core destruction.
-#include <string>
-#include <vector>
-
 #include "weft/base/error.h"
 #include "weft/base/log.h"
 #include "weft/defer/detail/deferred_core.h"
+
+#include <string>
+#include <vector>
 
 namespace weft::detail {
 namespace {

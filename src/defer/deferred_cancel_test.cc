@@ -1,9 +1,10 @@
 // cancel() with and without a canceller, and addTimeout.
-#include <gtest/gtest.h>
-
 #include "test_util.h"
+
 #include "weft/base/error.h"
 #include "weft/defer/deferred.h"
+
+#include <gtest/gtest.h>
 
 namespace weft {
 namespace {

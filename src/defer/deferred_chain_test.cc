@@ -1,14 +1,15 @@
 // Chaining (a callback returning a Deferred, chainDeferred), pause, deep chains, and the
 // unhandled-error log.
+#include "test_util.h"
+
+#include "weft/base/error.h"
+#include "weft/base/log.h"
+#include "weft/defer/deferred.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
-
-#include "test_util.h"
-#include "weft/base/error.h"
-#include "weft/base/log.h"
-#include "weft/defer/deferred.h"
 
 namespace weft {
 namespace {
@@ -76,19 +77,17 @@ TEST(DeferredChainTest, nestedChainsResolveInOrder) {
   auto ra = a.addCallback([&](int) {
                order.push_back("a");
                return b;
-             })
-                .addCallback([&](int x) {
-                  order.push_back("a2:" + std::to_string(x));
-                  return x;
-                });
+             }).addCallback([&](int x) {
+    order.push_back("a2:" + std::to_string(x));
+    return x;
+  });
   auto rb = b.addCallback([&](int) {
                order.push_back("b");
                return c;
-             })
-                .addCallback([&](int x) {
-                  order.push_back("b2:" + std::to_string(x));
-                  return x + 1;
-                });
+             }).addCallback([&](int x) {
+    order.push_back("b2:" + std::to_string(x));
+    return x + 1;
+  });
   a.callback(0);
   b.callback(0);
   EXPECT_EQ(order, (std::vector<std::string>{"a", "b"}));

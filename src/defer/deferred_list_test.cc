@@ -1,13 +1,14 @@
 #include "weft/defer/deferred_list.h"
 
+#include "test_util.h"
+
+#include "weft/base/error.h"
+#include "weft/base/log.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
-
-#include "test_util.h"
-#include "weft/base/error.h"
-#include "weft/base/log.h"
 
 namespace weft {
 namespace {
@@ -184,8 +185,9 @@ TEST(GatherResultsTest, cancellingItCancelsTheUnfiredInputs) {
   EXPECT_EQ(cancels, 1);
   Failure f = failureResultOf(g);
   ASSERT_TRUE(f.check<error::FirstError>());
-  EXPECT_TRUE(
-      dynamic_cast<const error::FirstError&>(*f.value()).subFailure().check<error::CancelledError>());
+  EXPECT_TRUE(dynamic_cast<const error::FirstError&>(*f.value())
+                  .subFailure()
+                  .check<error::CancelledError>());
 }
 
 }  // namespace

@@ -1,13 +1,14 @@
 #include "weft/defer/deferred.h"
 
+#include "test_util.h"
+
+#include "weft/base/error.h"
+
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <string>
 #include <vector>
-
-#include "test_util.h"
-#include "weft/base/error.h"
 
 namespace weft {
 namespace {
@@ -16,9 +17,13 @@ using test::failureResultOf;
 using test::successResultOf;
 
 template <class D, class A>
-concept CanCallback = requires(D d, A a) { d.callback(std::move(a)); };
+concept CanCallback = requires(D d, A a) {
+  d.callback(std::move(a));
+};
 template <class D, class A>
-concept CanErrback = requires(D d, A a) { d.errback(std::move(a)); };
+concept CanErrback = requires(D d, A a) {
+  d.errback(std::move(a));
+};
 
 TEST(DeferredTest, callbackWithADeferredArgumentIsRejectedAtCompileTime) {
   static_assert(!CanCallback<Deferred<int>, Deferred<int>>);
@@ -103,23 +108,43 @@ TEST(DeferredTest, anErrbackReturningFailureStaysOnTheErrbackPath) {
 
 TEST(DeferredTest, anErrbackThatRethrowsKeepsTheSameFailure) {
   Failure original(error::ValueError("v"));
-  auto r = fail<int>(original).addErrback([](Failure f) -> int { f.trap<error::TypeError>(); return 0; });
+  auto r = fail<int>(original).addErrback([](Failure f) -> int {
+    f.trap<error::TypeError>();
+    return 0;
+  });
   EXPECT_TRUE(failureResultOf(r).sameAs(original));
 }
 
 TEST(DeferredTest, outcomeReturningCallbacksPickThePath) {
   auto ok = succeed(2).addCallback([](int x) { return Outcome<long>(x * 10L); });
   EXPECT_EQ(successResultOf(ok), 20L);
-  auto bad = succeed(2).addCallback([](int) { return Outcome<long>(Failure(error::KeyError("k"))); });
+  auto bad =
+      succeed(2).addCallback([](int) { return Outcome<long>(Failure(error::KeyError("k"))); });
   EXPECT_TRUE(failureResultOf(bad).check<error::KeyError>());
 }
 
 TEST(DeferredTest, addCallbacksUsesOnePathPerResult) {
   int cbs = 0;
   int ebs = 0;
-  auto a = succeed(1).addCallbacks([&](int x) { ++cbs; return x; }, [&](Failure) { ++ebs; return 0; });
+  auto a = succeed(1).addCallbacks(
+      [&](int x) {
+        ++cbs;
+        return x;
+      },
+      [&](Failure) {
+        ++ebs;
+        return 0;
+      });
   auto b = fail<int>(Failure(error::ValueError("v")))
-               .addCallbacks([&](int x) { ++cbs; return x; }, [&](Failure) { ++ebs; return 5; });
+               .addCallbacks(
+                   [&](int x) {
+                     ++cbs;
+                     return x;
+                   },
+                   [&](Failure) {
+                     ++ebs;
+                     return 5;
+                   });
   EXPECT_EQ(cbs, 1);
   EXPECT_EQ(ebs, 1);
   EXPECT_EQ(successResultOf(b), 5);
@@ -128,7 +153,10 @@ TEST(DeferredTest, addCallbacksUsesOnePathPerResult) {
 
 TEST(DeferredTest, addErrbackIsSkippedOnSuccessAndAddCallbackOnFailure) {
   bool eb = false;
-  auto r = succeed(1).addErrback([&](Failure) { eb = true; return 0; });
+  auto r = succeed(1).addErrback([&](Failure) {
+    eb = true;
+    return 0;
+  });
   EXPECT_FALSE(eb);
   EXPECT_EQ(successResultOf(r), 1);
   bool cb = false;
@@ -176,7 +204,10 @@ TEST(DeferredTest, succeedAndFailAreAlreadyFired) {
 TEST(DeferredTest, voidDeferredsTakeNullaryCallbacks) {
   Deferred<void> d;
   bool ran = false;
-  auto r = d.addCallback([&] { ran = true; return 1; });
+  auto r = d.addCallback([&] {
+    ran = true;
+    return 1;
+  });
   d.callback();
   EXPECT_TRUE(ran);
   EXPECT_EQ(successResultOf(r), 1);
@@ -237,7 +268,7 @@ TEST(DeferredTest, addCallbackThroughAStaleHandleRaisesLogicError) {
 TEST(DeferredTest, aMovedFromHandleRaisesLogicError) {
   Deferred<int> d;
   Deferred<int> e = std::move(d);
-  EXPECT_THROW(d.callback(1), std::logic_error);  // NOLINT(bugprone-use-after-move)
+  EXPECT_THROW(d.callback(1), std::logic_error);     // NOLINT(bugprone-use-after-move)
   EXPECT_THROW((void)d.called(), std::logic_error);  // NOLINT(bugprone-use-after-move)
   e.callback(1);
 }

@@ -1,13 +1,11 @@
 #include "weft/defer/failure.h"
 
+#include "weft/base/error.h"
 #include "weft/base/type_name.h"
-
 
 #include <cstdlib>
 #include <memory>
 #include <stdexcept>
-
-#include "weft/base/error.h"
 
 namespace weft {
 namespace {
@@ -49,7 +47,6 @@ detail::FailureBox* boxFromPtr(std::exception_ptr p, std::source_location where)
   box->eptr = std::move(p);
   return box;
 }
-
 
 }  // namespace
 

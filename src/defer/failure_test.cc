@@ -1,10 +1,10 @@
 #include "weft/defer/failure.h"
 
+#include "weft/base/error.h"
+
 #include <gtest/gtest.h>
 
 #include <stdexcept>
-
-#include "weft/base/error.h"
 
 namespace weft {
 namespace {
@@ -121,7 +121,7 @@ struct WhatThrows : std::exception {
 TEST(FailureTest, getTracebackNeverRaisesForOddExceptions) {
   Failure moved(error::ValueError("v"));
   Failure target = std::move(moved);
-  EXPECT_NO_THROW((void)moved.getTraceback());  // NOLINT(bugprone-use-after-move)
+  EXPECT_NO_THROW((void)moved.getTraceback());     // NOLINT(bugprone-use-after-move)
   EXPECT_FALSE(moved.check<error::ValueError>());  // NOLINT(bugprone-use-after-move)
   try {
     throw 42;

@@ -1,8 +1,8 @@
 #include "weft/defer/primitives.h"
 
-#include <algorithm>
-
 #include "weft/defer/deferred_list.h"
+
+#include <algorithm>
 
 namespace weft {
 namespace detail {

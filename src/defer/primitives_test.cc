@@ -1,11 +1,12 @@
 #include "weft/defer/primitives.h"
 
+#include "test_util.h"
+
+#include "weft/base/error.h"
+
 #include <gtest/gtest.h>
 
 #include <vector>
-
-#include "test_util.h"
-#include "weft/base/error.h"
 
 namespace weft {
 namespace {
@@ -103,8 +104,14 @@ TEST(DeferredSemaphoreTest, runLimitsConcurrency) {
   Deferred<void> w1;
   Deferred<void> w2;
   int started = 0;
-  auto r1 = sem.run([&] { ++started; return w1; });
-  auto r2 = sem.run([&] { ++started; return w2; });
+  auto r1 = sem.run([&] {
+    ++started;
+    return w1;
+  });
+  auto r2 = sem.run([&] {
+    ++started;
+    return w2;
+  });
   EXPECT_EQ(started, 1);
   w1.callback();
   EXPECT_EQ(started, 2);

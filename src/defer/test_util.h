@@ -2,6 +2,10 @@
 // assertNoResult, and a tiny fake clock (callLater + advance) for addTimeout.
 #pragma once
 
+#include "weft/base/function.h"
+#include "weft/base/time.h"
+#include "weft/defer/defer.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,10 +13,6 @@
 #include <optional>
 #include <stdexcept>
 #include <vector>
-
-#include "weft/base/function.h"
-#include "weft/base/time.h"
-#include "weft/defer/defer.h"
 
 namespace weft::test {
 

@@ -1,12 +1,13 @@
 // DelayedCall: the state checks of base.DelayedCall (cancel/delay/reset), str(), and the
 // return of a node to its pool.
+#include "internet/timer_queue_pool.h"
+
+#include "weft/base/error.h"
+#include "weft/internet/time.h"
+
 #include <cmath>
 #include <cstdio>
 #include <string>
-
-#include "internet/timer_queue_pool.h"
-#include "weft/base/error.h"
-#include "weft/internet/time.h"
 
 namespace weft {
 
@@ -89,8 +90,8 @@ std::string DelayedCall::str() const {
     }
     char buf[192];
     std::snprintf(buf, sizeof buf, "<DelayedCall %p%s called=%d cancelled=%d %s time=%g>",
-                  static_cast<const void*>(this), left, called ? 1 : 0, cancelled ? 1 : 0,
-                  name, time_);
+                  static_cast<const void*>(this), left, called ? 1 : 0, cancelled ? 1 : 0, name,
+                  time_);
     return buf;
   } catch (...) {
     return {};

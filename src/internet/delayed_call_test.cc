@@ -1,5 +1,6 @@
 // DelayedCall on its own: ordering and identity, str(), memory, and lifetimes that cross
 // the queue's (handles that outlive it, a queue destroyed from inside a call).
+#include "weft/base/error.h"
 #include "weft/internet/time.h"
 
 #include <gtest/gtest.h>
@@ -7,8 +8,6 @@
 #include <cmath>
 #include <memory>
 #include <string>
-
-#include "weft/base/error.h"
 
 namespace weft {
 namespace {
@@ -146,8 +145,10 @@ TEST(DelayedCallTest, freedNodesAreReusedWithoutDisturbingLiveOnes) {
   for (int round = 0; round < 3; ++round) {
     for (int i = 0; i < 1000; ++i) {
       auto c = q.schedule(round, round + 1 + i % 7, [&] { ++ran; });
-      if (i % 3 == 0) keep.push_back(c);
-      else if (i % 3 == 1) c->cancel();
+      if (i % 3 == 0)
+        keep.push_back(c);
+      else if (i % 3 == 1)
+        c->cancel();
     }
   }
   q.runUntil(100);

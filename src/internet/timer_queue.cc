@@ -1,5 +1,11 @@
 // TimerQueue: a 4-ary min-heap of {time, call} with each call's slot stored in the call,
 // plus the list of calls made during a pass (Twisted's _newTimedCalls).
+#include "internet/timer_queue_pool.h"
+
+#include "weft/base/error.h"
+#include "weft/base/log.h"
+#include "weft/internet/time.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -7,11 +13,6 @@
 #include <new>
 #include <string>
 #include <utility>
-
-#include "internet/timer_queue_pool.h"
-#include "weft/base/error.h"
-#include "weft/base/log.h"
-#include "weft/internet/time.h"
 
 namespace weft {
 namespace {
@@ -28,7 +29,7 @@ inline bool earlier(double ta, const DelayedCall* a, double tb, const DelayedCal
 TimerQueue::TimerQueue() : pool_(new detail::TimerPool(this)) {}
 
 TimerQueue::~TimerQueue() {
-  pool_->queue = nullptr;                  // from now on the calls are orphans
+  pool_->queue = nullptr;  // from now on the calls are orphans
   // Releasing a function may run destructors that touch other calls of this queue (cancel
   // them, even schedule): detach everything first, then release, until nothing is left.
   while (size_ > 0 || !newCalls_.empty()) {

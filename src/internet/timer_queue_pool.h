@@ -6,11 +6,11 @@
 // Thread affinity: the queue's thread.
 #pragma once
 
+#include "weft/internet/time.h"
+
 #include <cstddef>
 #include <new>
 #include <vector>
-
-#include "weft/internet/time.h"
 
 namespace weft::detail {
 
@@ -51,10 +51,10 @@ struct TimerPool {
     if (--refs == 0) delete this;
   }
 
-  TimerQueue* queue;          // null once the queue is destroyed
-  std::size_t refs = 1;       // the queue's, plus one per live node
-  void* freeList = nullptr;   // freed nodes, linked through their first word
-  char* bump = nullptr;       // the unused tail of the newest chunk
+  TimerQueue* queue;         // null once the queue is destroyed
+  std::size_t refs = 1;      // the queue's, plus one per live node
+  void* freeList = nullptr;  // freed nodes, linked through their first word
+  char* bump = nullptr;      // the unused tail of the newest chunk
   char* bumpEnd = nullptr;
   std::size_t nextChunkNodes = kFirstChunkNodes;
   std::vector<void*> chunks;
@@ -62,7 +62,7 @@ struct TimerPool {
  private:
   void newChunk() {
     chunks.reserve(chunks.size() + 1);
-    void* chunk = ::operator new(nextChunkNodes * kNodeSize);
+    void* chunk = ::operator new(nextChunkNodes* kNodeSize);
     chunks.push_back(chunk);
     bump = static_cast<char*>(chunk);
     bumpEnd = bump + nextChunkNodes * kNodeSize;

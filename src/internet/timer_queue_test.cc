@@ -1,5 +1,7 @@
 // TimerQueue: the reactor-side timer store (SEMANTICS 2.2, TIME-01..17), driven directly
 // with an explicit time, as the reactor drives it.
+#include "weft/base/error.h"
+#include "weft/base/log.h"
 #include "weft/internet/time.h"
 
 #include <gtest/gtest.h>
@@ -10,9 +12,6 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include "weft/base/error.h"
-#include "weft/base/log.h"
 
 namespace weft {
 namespace {
@@ -327,12 +326,14 @@ TEST_F(TimerQueueTest, randomOperationsMatchAReferenceModel) {
     } else if (op < 8) {
       live[rnd(static_cast<std::uint32_t>(live.size()))].call->reset(static_cast<double>(rnd(50)));
     } else if (op < 9) {
-      live[rnd(static_cast<std::uint32_t>(live.size()))].call->delay(static_cast<double>(rnd(9)) - 4);
+      live[rnd(static_cast<std::uint32_t>(live.size()))].call->delay(static_cast<double>(rnd(9)) -
+                                                                     4);
     } else {
       double t = now + rnd(20);
       std::vector<Model> due, rest;
       for (auto& m : live) (m.call->getTime() <= t ? due : rest).push_back(m);
-      std::sort(due.begin(), due.end(), [](const Model& a, const Model& b) { return *a.call < *b.call; });
+      std::sort(due.begin(), due.end(),
+                [](const Model& a, const Model& b) { return *a.call < *b.call; });
       for (auto& m : due) expected.push_back(m.id);
       live = std::move(rest);
       runTo(t);

@@ -1,13 +1,14 @@
 // The composition root: the one place that names concrete classes (the poller backend, the
 // thread pool, the threaded resolver) and puts a reactor together.
-#include <memory>
-
 #include "poller/poller.h"
 #include "posix_reactor/tcp_methods.h"
 #include "reactor/reactor_base.h"
+
 #include "weft/internet/reactor.h"
 #include "weft/threads/thread_pool.h"
 #include "weft/threads/threaded_resolver.h"
+
+#include <memory>
 
 namespace weft {
 namespace {

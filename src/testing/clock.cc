@@ -1,9 +1,9 @@
 // Clock: task.Clock over a TimerQueue, stepping with runNext() as Twisted's advance() does.
 #include "weft/testing/clock.h"
 
-#include <cmath>
-
 #include "weft/base/error.h"
+
+#include <cmath>
 
 namespace weft::testing {
 

@@ -2,6 +2,8 @@
 // IReactorTime interface, and t/test_task.py ClockTests).
 #include "weft/testing/clock.h"
 
+#include "weft/base/error.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -11,8 +13,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include "weft/base/error.h"
 
 namespace weft::testing {
 namespace {
@@ -41,8 +41,10 @@ TEST(ClockTest, callLaterPassesDecayedCopiesOfItsArguments) {
   std::string seen;
   int counter = 0;
   std::string word = "hello";
-  clock.callLater(1, [&](const std::string& s, int n) { seen = s + std::to_string(n); }, word, 7);
-  clock.callLater(1, [](int& n) { ++n; }, std::ref(counter));
+  clock.callLater(
+      1, [&](const std::string& s, int n) { seen = s + std::to_string(n); }, word, 7);
+  clock.callLater(
+      1, [](int& n) { ++n; }, std::ref(counter));
   word = "changed";
   clock.advance(1);
   EXPECT_EQ(seen, "hello7");

@@ -3,15 +3,15 @@
 // test asks (runOne/runUntil/runPending). callInThread goes to a real ThreadPool.
 #pragma once
 
+#include "weft/base/function.h"
+#include "weft/internet/interfaces.h"
+#include "weft/threads/thread_pool.h"
+
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <thread>
 #include <utility>
-
-#include "weft/base/function.h"
-#include "weft/internet/interfaces.h"
-#include "weft/threads/thread_pool.h"
 
 namespace weft::testing_detail {
 

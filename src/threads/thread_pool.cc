@@ -1,14 +1,13 @@
 #include "weft/threads/thread_pool.h"
 
-#include <pthread.h>
+#include "weft/base/error.h"
+#include "weft/base/log.h"
 
 #include <algorithm>
 #include <exception>
+#include <pthread.h>
 #include <string>
 #include <utility>
-
-#include "weft/base/error.h"
-#include "weft/base/log.h"
 
 namespace weft {
 namespace {
@@ -201,9 +200,8 @@ void ThreadPool::workerLoop(ThreadList::iterator self) {
   tCurrentPool = this;
   std::unique_lock lock(mutex_);
   for (;;) {
-    workAvailable_.wait(lock, [this] {
-      return !queue_.empty() || toRetire_ > 0 || state_ == State::kStopping;
-    });
+    workAvailable_.wait(
+        lock, [this] { return !queue_.empty() || toRetire_ > 0 || state_ == State::kStopping; });
     --idle_;
     // Retiring comes first, so the pool shrinks to the new maximum at once.
     if (toRetire_ > 0) {

@@ -1,5 +1,10 @@
 #include "weft/threads/thread_pool.h"
 
+#include "weft/base/error.h"
+#include "weft/base/log.h"
+
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <future>
@@ -9,11 +14,6 @@
 #include <stdexcept>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
-
-#include "weft/base/error.h"
-#include "weft/base/log.h"
 
 namespace weft {
 namespace {

@@ -1,17 +1,16 @@
 #include "weft/threads/threaded_resolver.h"
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
-#include <numeric>
-#include <utility>
-
 #include "weft/base/error.h"
 #include "weft/defer/failure.h"
 #include "weft/defer/outcome.h"
 #include "weft/internet/threads.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <numeric>
+#include <sys/socket.h>
+#include <utility>
 
 namespace weft {
 namespace {
@@ -83,22 +82,20 @@ Deferred<std::string> ThreadedResolver::getHostByName(std::string_view name,
   if (host.empty()) return succeed(std::string("0.0.0.0"));
   if (isIPv4Literal(host)) return succeed(std::move(host));
 
-  double delay = timeout.empty() ? kDefaultTimeout
-                                 : static_cast<double>(std::accumulate(timeout.begin(),
-                                                                       timeout.end(), 0LL));
+  double delay = timeout.empty()
+                     ? kDefaultTimeout
+                     : static_cast<double>(std::accumulate(timeout.begin(), timeout.end(), 0LL));
   auto query = std::make_shared<Query>();
   query->name = host;
-  query->timeoutCall =
-      time_.callLater(Seconds(delay), [weak = std::weak_ptr<Query>(query)] {
-        if (auto q = weak.lock()) timeOutQuery(*q);
-      });
+  query->timeoutCall = time_.callLater(Seconds(delay), [weak = std::weak_ptr<Query>(query)] {
+    if (auto q = weak.lock()) timeOutQuery(*q);
+  });
   Deferred<std::string> user = query->user;
 
   Deferred<std::string> lookup = deferToThreadPool(
       fromThreads_, pool_, [fn = lookup_, host = std::move(host)] { return (*fn)(host); });
-  static_cast<void>(lookup.addBoth([query](Outcome<std::string> outcome) {
-    finishQuery(*query, std::move(outcome));
-  }));
+  static_cast<void>(lookup.addBoth(
+      [query](Outcome<std::string> outcome) { finishQuery(*query, std::move(outcome)); }));
   return user;
 }
 
@@ -125,7 +122,8 @@ std::string ThreadedResolver::getaddrinfoLookup(const std::string& name) {
     }
   }
   freeaddrinfo(results);
-  if (address.empty()) throw error::DNSLookupError("[Errno -5] No address associated with hostname");
+  if (address.empty())
+    throw error::DNSLookupError("[Errno -5] No address associated with hostname");
   return address;
 }
 

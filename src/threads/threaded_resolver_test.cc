@@ -1,5 +1,13 @@
 #include "weft/threads/threaded_resolver.h"
 
+#include "threads/loop_double.h"
+
+#include "weft/base/error.h"
+#include "weft/base/log.h"
+#include "weft/testing/clock.h"
+
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <latch>
 #include <memory>
@@ -7,13 +15,6 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
-
-#include <gtest/gtest.h>
-
-#include "threads/loop_double.h"
-#include "weft/base/error.h"
-#include "weft/base/log.h"
-#include "weft/testing/clock.h"
 
 namespace weft {
 namespace {
@@ -90,8 +91,8 @@ TEST_F(ResolverTest, unknownNameFailsWithDNSLookupError) {
 }
 
 TEST_F(ResolverTest, anyLookupExceptionBecomesDNSLookupError) {
-  ThreadedResolver resolver(clock, loop,
-                            [](const std::string&) -> std::string { throw std::runtime_error("x"); });
+  ThreadedResolver resolver(
+      clock, loop, [](const std::string&) -> std::string { throw std::runtime_error("x"); });
   Deferred<std::string> d = resolver.getHostByName("h");
   auto a = watch(d);
   loop.runUntil([&] { return a->done(); });
@@ -242,7 +243,8 @@ TEST_F(ResolverTest, timeoutAfterTheResolverIsGoneStillFiresSafely) {
 TEST_F(ResolverTest, rejectsAnEmptyLookupOrAZeroPool) {
   EXPECT_THROW(ThreadedResolver(clock, loop, ThreadedResolver::LookupFunction()),
                error::ValueError);
-  EXPECT_THROW(ThreadedResolver(clock, loop, [](const std::string& n) { return n; }, 0),
+  EXPECT_THROW(ThreadedResolver(
+                   clock, loop, [](const std::string& n) { return n; }, 0),
                error::ValueError);
 }
 

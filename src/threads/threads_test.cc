@@ -2,6 +2,14 @@
 // (weft/internet/threads.h) against LoopDouble, a small real event loop.
 #include "weft/internet/threads.h"
 
+#include "threads/loop_double.h"
+
+#include "weft/base/error.h"
+#include "weft/base/log.h"
+#include "weft/threads/thread_pool.h"
+
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <future>
 #include <latch>
@@ -11,13 +19,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
-
-#include "threads/loop_double.h"
-#include "weft/base/error.h"
-#include "weft/base/log.h"
-#include "weft/threads/thread_pool.h"
 
 namespace weft {
 namespace {
@@ -107,8 +108,8 @@ TEST(DeferToThreadTest, voidFunctionGivesDeferredVoid) {
 TEST(DeferToThreadTest, argumentsArePassedAsCopies) {
   LoopDouble loop;
   std::string word = "abc";
-  Deferred<std::string> d =
-      deferToThread(loop, [](const std::string& s, int n) { return s + std::to_string(n); }, word, 7);
+  Deferred<std::string> d = deferToThread(
+      loop, [](const std::string& s, int n) { return s + std::to_string(n); }, word, 7);
   word = "changed";
   auto r = watch(d);
   loop.runUntil([&] { return r->fired(); });
@@ -229,7 +230,10 @@ TEST(BlockingCallFromThreadTest, returnsTheResultComputedOnTheReactorThread) {
 TEST(BlockingCallFromThreadTest, passesArguments) {
   LoopDouble loop;
   int got = 0;
-  onWorker(loop, [&] { got = blockingCallFromThread(loop, [](int a, int b) { return a * b; }, 6, 7); });
+  onWorker(loop, [&] {
+    got = blockingCallFromThread(
+        loop, [](int a, int b) { return a * b; }, 6, 7);
+  });
   EXPECT_EQ(got, 42);
 }
 
@@ -279,7 +283,8 @@ TEST(BlockingCallFromThreadTest, reraisesTheFailureOfAReturnedDeferred) {
   std::string message;
   onWorker(loop, [&] {
     try {
-      blockingCallFromThread(loop, [] { return fail<int>(Failure(error::ValueError("async bad"))); });
+      blockingCallFromThread(loop,
+                             [] { return fail<int>(Failure(error::ValueError("async bad"))); });
     } catch (const error::ValueError& e) {
       message = e.what();
     }

@@ -2,14 +2,14 @@
 // class name of an object, as Python's obj.__class__.__name__ (for repr()).
 #pragma once
 
+#include "weft/base/type_name.h"
+#include "weft/internet/interfaces.h"
+
 #include <cstdlib>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <typeinfo>
-
-#include "weft/base/type_name.h"
-#include "weft/internet/interfaces.h"
 
 namespace weft::transport {
 

@@ -1,11 +1,10 @@
 #include "transport/socket_util.h"
 
 #include <arpa/inet.h>
+#include <cstring>
 #include <fcntl.h>
 #include <netdb.h>
 #include <unistd.h>
-
-#include <cstring>
 #include <variant>
 
 namespace weft::transport {
@@ -49,8 +48,7 @@ Address toAddress(const sockaddr_storage& storage) {
   if (storage.ss_family == AF_INET6) {
     const auto* a = reinterpret_cast<const sockaddr_in6*>(&storage);
     ::inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
-    return IPv6Address{"TCP", text, ntohs(a->sin6_port), ntohl(a->sin6_flowinfo),
-                       a->sin6_scope_id};
+    return IPv6Address{"TCP", text, ntohs(a->sin6_port), ntohl(a->sin6_flowinfo), a->sin6_scope_id};
   }
   const auto* a = reinterpret_cast<const sockaddr_in*>(&storage);
   ::inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);

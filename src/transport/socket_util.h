@@ -3,14 +3,13 @@
 // Thread affinity: none (pure functions over their arguments).
 #pragma once
 
-#include <netinet/in.h>
-#include <sys/socket.h>
+#include "weft/internet/address.h"
 
+#include <netinet/in.h>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include "weft/internet/address.h"
+#include <sys/socket.h>
 
 namespace weft::transport {
 

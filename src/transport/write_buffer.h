@@ -5,12 +5,11 @@
 // Thread affinity: the reactor thread (no locking).
 #pragma once
 
-#include <sys/uio.h>
-
 #include <cstddef>
 #include <deque>
 #include <memory>
 #include <string_view>
+#include <sys/uio.h>
 
 namespace weft::transport {
 

@@ -1,13 +1,14 @@
 // THR-11, THR-12 and the pluggable resolver against the real reactor, on every backend.
 // (The file name contains "thread" so that these also run under TSan.)
+#include "reactor_builder.h"
+
+#include "weft/defer/defer.h"
+#include "weft/internet/threads.h"
+
 #include <atomic>
 #include <stdexcept>
 #include <string>
 #include <thread>
-
-#include "reactor_builder.h"
-#include "weft/defer/defer.h"
-#include "weft/internet/threads.h"
 
 namespace weft::conformance {
 namespace {
@@ -110,7 +111,8 @@ TEST_P(DeferToThreadTest, resolveGoesThroughTheInstalledResolver) {
     std::string asked;
     Deferred<std::string> getHostByName(std::string_view name, std::vector<int>) override {
       asked = std::string(name);
-      if (name == "bad.example") return fail<std::string>(Failure(error::DNSLookupError("no such")));
+      if (name == "bad.example")
+        return fail<std::string>(Failure(error::DNSLookupError("no such")));
       return succeed(std::string("10.9.8.7"));
     }
   };

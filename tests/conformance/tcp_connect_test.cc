@@ -1,8 +1,8 @@
 // TCP clients, connectors and client factories (SEMANTICS.md 2.7, TCPC-*), on every backend.
+#include "tcp_support.h"
+
 #include <string>
 #include <vector>
-
-#include "tcp_support.h"
 
 namespace weft {
 namespace {
@@ -10,9 +10,9 @@ namespace {
 using conformance::Countdown;
 using conformance::Loopback;
 using conformance::portOf;
+using conformance::ReactorTest;
 using conformance::Recorder;
 using conformance::RecorderFactory;
-using conformance::ReactorTest;
 using conformance::stopReactor;
 using Events = std::vector<std::string>;
 
@@ -31,10 +31,13 @@ TEST_P(TCPConnectTest, theConnectorIsPassedToEveryCallbackAndACleanCloseIsConnec
   auto reactor = buildReactor();
   auto server = std::make_shared<RecorderFactory>();
   auto client = std::make_shared<RecorderFactory>();
-  server->setup = [](Recorder& p) { p.onMade = [](Recorder& s) { s.transport->loseConnection(); }; };
+  server->setup = [](Recorder& p) {
+    p.onMade = [](Recorder& s) { s.transport->loseConnection(); };
+  };
   client->onLost = [&](auto&, auto&) { stopReactor(*reactor); };
   Loopback l = conformance::connectLoopback(*reactor, server, client);
-  EXPECT_EQ(l.connector->getDestination(), (Address{IPv4Address{"TCP", "127.0.0.1", l.portNumber}}));
+  EXPECT_EQ(l.connector->getDestination(),
+            (Address{IPv4Address{"TCP", "127.0.0.1", l.portNumber}}));
   runReactor(*reactor);
   EXPECT_EQ(client->events, (Events{"started", "build", "lost"}));
   ASSERT_EQ(client->connectors.size(), 2u);
@@ -83,7 +86,9 @@ TEST_P(TCPConnectTest, connectFromClientConnectionLostStartsAFreshAttempt) {
   auto reactor = buildReactor();
   auto server = std::make_shared<RecorderFactory>();
   auto client = std::make_shared<RecorderFactory>();
-  server->setup = [](Recorder& p) { p.onMade = [](Recorder& s) { s.transport->loseConnection(); }; };
+  server->setup = [](Recorder& p) {
+    p.onMade = [](Recorder& s) { s.transport->loseConnection(); };
+  };
   int lost = 0;
   client->onLost = [&](RecorderFactory& f, const std::shared_ptr<IConnector>& c) {
     EXPECT_EQ(f.stops, 0);
@@ -108,7 +113,9 @@ TEST_P(TCPConnectTest, protocolConnectionLostComesBeforeClientConnectionLost) {
   auto server = std::make_shared<RecorderFactory>();
   auto client = std::make_shared<RecorderFactory>();
   Events order;
-  server->setup = [](Recorder& p) { p.onMade = [](Recorder& s) { s.transport->loseConnection(); }; };
+  server->setup = [](Recorder& p) {
+    p.onMade = [](Recorder& s) { s.transport->loseConnection(); };
+  };
   client->setup = [&](Recorder& p) {
     p.onLost = [&](Recorder&, const Failure&) { order.push_back("protocol"); };
   };
@@ -190,7 +197,9 @@ TEST_P(TCPConnectTest, aFreeBindAddressIsUsed) {
   auto server = std::make_shared<RecorderFactory>();
   auto client = std::make_shared<RecorderFactory>();
   int local = closedPort();
-  server->setup = [](Recorder& p) { p.onMade = [](Recorder& s) { s.transport->loseConnection(); }; };
+  server->setup = [](Recorder& p) {
+    p.onMade = [](Recorder& s) { s.transport->loseConnection(); };
+  };
   client->onLost = [&](auto&, auto&) { stopReactor(*reactor); };
   auto port = reactor->listenTCP(0, server, {.interface = "127.0.0.1"});
   reactor->connectTCP("127.0.0.1", portOf(port->getHost()), client,
@@ -208,7 +217,9 @@ TEST_P(TCPConnectTest, aClientFactoryReturningNullClosesTheConnection) {
   auto client = std::make_shared<RecorderFactory>();
   client->refuse = true;
   Countdown done{2, [&] { stopReactor(*reactor); }};
-  server->setup = [&](Recorder& p) { p.onLost = [&](Recorder&, const Failure&) { done.arrive(); }; };
+  server->setup = [&](Recorder& p) {
+    p.onLost = [&](Recorder&, const Failure&) { done.arrive(); };
+  };
   client->onLost = [&](auto&, auto&) { done.arrive(); };
   Loopback l = conformance::connectLoopback(*reactor, server, client);
   runReactor(*reactor);

@@ -1,29 +1,27 @@
 // TCP under resource exhaustion (TCPL-12, TCPL-13): a server at the descriptor limit closes
 // the peers it cannot serve, keeps serving the connections it has, never dies. It skips
 // itself under UBSan and runs in the TSan build instead (tests/CMakeLists.txt, "limits").
-#include <sys/resource.h>
+#include "tcp_support.h"
 
 #include <memory>
 #include <string>
+#include <sys/resource.h>
 #include <vector>
-
-#include "tcp_support.h"
 
 namespace weft {
 namespace {
 
 using conformance::portOf;
+using conformance::ReactorTest;
 using conformance::Recorder;
 using conformance::RecorderFactory;
-using conformance::ReactorTest;
 using conformance::stopReactor;
 
 class TCPFaultTest : public ReactorTest {};
 
 // Defined only when UBSan's vptr check is linked in. That check opens a pipe the first time
 // it meets a dynamic type, so it reports false errors in a process with no free descriptor.
-extern "C" void __ubsan_handle_dynamic_type_cache_miss(void*, void*, void*)
-    __attribute__((weak));
+extern "C" void __ubsan_handle_dynamic_type_cache_miss(void*, void*, void*) __attribute__((weak));
 bool ubsanVptrCheckActive() { return &__ubsan_handle_dynamic_type_cache_miss != nullptr; }
 
 // Lowers RLIMIT_NOFILE and fills the descriptor table with dup()s; undone on destruction.

@@ -1,10 +1,10 @@
 // Half-close (SEMANTICS.md 2.9, HC-*) and producers/flow control (2.10, PROD-*) over real
 // TCP connections, on every backend.
+#include "tcp_support.h"
+
 #include <functional>
 #include <string>
 #include <vector>
-
-#include "tcp_support.h"
 
 namespace weft {
 namespace {
@@ -14,9 +14,9 @@ using conformance::CountingPushProducer;
 using conformance::HalfCloseRecorder;
 using conformance::Loopback;
 using conformance::portOf;
+using conformance::ReactorTest;
 using conformance::Recorder;
 using conformance::RecorderFactory;
-using conformance::ReactorTest;
 using conformance::stopReactor;
 using Events = std::vector<std::string>;
 
@@ -136,9 +136,13 @@ TEST_P(TCPFlowTest, anExceptionFromReadConnectionLostClosesTheConnection) {
   auto client = std::make_shared<RecorderFactory>();
   server->halfCloseable = true;
   client->halfCloseable = true;
-  client->setup = [](Recorder& p) { p.onMade = [](Recorder& s) { s.tcp().loseWriteConnection(); }; };
+  client->setup = [](Recorder& p) {
+    p.onMade = [](Recorder& s) { s.tcp().loseWriteConnection(); };
+  };
   server->setup = [&](Recorder& p) {
-    hc(p).onReadLost = [](HalfCloseRecorder&) { throw error::ValueError("readConnectionLost bug"); };
+    hc(p).onReadLost = [](HalfCloseRecorder&) {
+      throw error::ValueError("readConnectionLost bug");
+    };
     p.onLost = [&](Recorder&, const Failure&) { client->last().transport->loseConnection(); };
   };
   client->onLost = [&](auto&, auto&) { stopReactor(*reactor); };
@@ -185,7 +189,9 @@ TEST_P(TCPFlowTest, registeringOnAClosedTransportStopsTheProducer) {
   auto server = std::make_shared<RecorderFactory>();
   auto client = std::make_shared<RecorderFactory>();
   auto producer = std::make_shared<CountingPushProducer>();
-  server->setup = [](Recorder& p) { p.onMade = [](Recorder& s) { s.transport->loseConnection(); }; };
+  server->setup = [](Recorder& p) {
+    p.onMade = [](Recorder& s) { s.transport->loseConnection(); };
+  };
   client->setup = [&](Recorder& p) {
     p.onLost = [&](Recorder& s, const Failure&) {
       s.transport->registerProducer(producer, true);

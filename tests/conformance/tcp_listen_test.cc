@@ -1,11 +1,10 @@
 // TCP listening ports and server factories (SEMANTICS.md 2.6, TCPL-*), plus adoption
 // (IReactorSocket) and IReactorArbitrary, on every backend.
-#include <sys/resource.h>
+#include "tcp_support.h"
 
 #include <string>
+#include <sys/resource.h>
 #include <vector>
-
-#include "tcp_support.h"
 
 namespace weft {
 namespace {
@@ -13,9 +12,9 @@ namespace {
 using conformance::hostOf;
 using conformance::Loopback;
 using conformance::portOf;
+using conformance::ReactorTest;
 using conformance::Recorder;
 using conformance::RecorderFactory;
-using conformance::ReactorTest;
 using conformance::stopReactor;
 
 class TCPListenTest : public ReactorTest {};
@@ -144,7 +143,9 @@ TEST_P(TCPListenTest, aStoppedPortCanBeRestartedAndAcceptsAgain) {
   port->startListening();  // port 0 again: the kernel picks a number afresh, as in Twisted
   number = portOf(port->getHost());
   EXPECT_GT(number, 0);
-  server->setup = [](Recorder& p) { p.onMade = [](Recorder& s) { s.transport->loseConnection(); }; };
+  server->setup = [](Recorder& p) {
+    p.onMade = [](Recorder& s) { s.transport->loseConnection(); };
+  };
   client->onLost = [&](auto&, auto&) { stopReactor(*reactor); };
   reactor->connectTCP("127.0.0.1", number, client);
   runReactor(*reactor);
@@ -202,7 +203,9 @@ TEST_P(TCPListenTest, aBurstOfConnectionsIsAcceptedCompletely) {
   constexpr int kClients = 150;
   auto port = reactor->listenTCP(0, server, {.backlog = 200, .interface = "127.0.0.1"});
   int lost = 0;
-  server->setup = [](Recorder& p) { p.onMade = [](Recorder& s) { s.transport->loseConnection(); }; };
+  server->setup = [](Recorder& p) {
+    p.onMade = [](Recorder& s) { s.transport->loseConnection(); };
+  };
   client->onLost = [&](auto&, auto&) {
     if (++lost == kClients) stopReactor(*reactor);
   };
@@ -323,7 +326,9 @@ TEST_P(TCPListenTest, connectWithConnectsACustomConnectorType) {
   auto server = std::make_shared<RecorderFactory>();
   auto client = std::make_shared<RecorderFactory>();
   auto port = reactor->listenTCP(0, server, {.interface = "127.0.0.1"});
-  server->setup = [](Recorder& p) { p.onMade = [](Recorder& s) { s.transport->loseConnection(); }; };
+  server->setup = [](Recorder& p) {
+    p.onMade = [](Recorder& s) { s.transport->loseConnection(); };
+  };
   client->onLost = [&](auto&, auto&) { stopReactor(*reactor); };
   auto connector = reactor->connectWith<WrappingConnector>(portOf(port->getHost()), client);
   runReactor(*reactor);

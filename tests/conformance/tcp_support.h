@@ -3,30 +3,29 @@
 // peers, and small scenario utilities. Built on reactor_builder.h (one run per backend).
 #pragma once
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <arpa/inet.h>
-
-#include <cerrno>
-#include <memory>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <variant>
-#include <vector>
-
-#include <gtest/gtest.h>
-
 #include "reactor_builder.h"
+
 #include "weft/base/error.h"
 #include "weft/base/function.h"
 #include "weft/internet/protocol.h"
 #include "weft/internet/reactor.h"
 #include "weft/internet/transport.h"
+
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <memory>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <variant>
+#include <vector>
 
 namespace weft::conformance {
 

@@ -1,8 +1,8 @@
 // The stream transport and its lifecycle (SEMANTICS.md 2.8, TCPT-*), on every backend.
+#include "tcp_support.h"
+
 #include <string>
 #include <vector>
-
-#include "tcp_support.h"
 
 namespace weft {
 namespace {
@@ -10,9 +10,9 @@ namespace {
 using conformance::Countdown;
 using conformance::Loopback;
 using conformance::portOf;
+using conformance::ReactorTest;
 using conformance::Recorder;
 using conformance::RecorderFactory;
-using conformance::ReactorTest;
 using conformance::stopReactor;
 using Events = std::vector<std::string>;
 
@@ -24,11 +24,11 @@ class TCPTransportTest : public ReactorTest {
     auto countdown = std::make_shared<Countdown>(Countdown{losses, [&] { stopReactor(reactor); }});
     auto chain = [countdown](Function<void(Recorder&)>& setup) {
       Function<void(Recorder&)> inner = std::move(setup);
-      setup = [countdown, inner = std::make_shared<Function<void(Recorder&)>>(std::move(inner))](
-                  Recorder& p) {
+      setup = [countdown,
+               inner = std::make_shared<Function<void(Recorder&)>>(std::move(inner))](Recorder& p) {
         if (*inner) (*inner)(p);
-        auto previous = std::make_shared<Function<void(Recorder&, const Failure&)>>(
-            std::move(p.onLost));
+        auto previous =
+            std::make_shared<Function<void(Recorder&, const Failure&)>>(std::move(p.onLost));
         p.onLost = [countdown, previous](Recorder& r, const Failure& f) {
           if (*previous) (*previous)(r, f);
           countdown->arrive();
@@ -222,7 +222,9 @@ TEST_P(TCPTransportTest, abortWorksWhileTheSendBufferIsFull) {
   auto reactor = buildReactor();
   auto server = std::make_shared<RecorderFactory>();
   auto client = std::make_shared<RecorderFactory>();
-  client->setup = [](Recorder& p) { p.onMade = [](Recorder& s) { s.transport->pauseProducing(); }; };
+  client->setup = [](Recorder& p) {
+    p.onMade = [](Recorder& s) { s.transport->pauseProducing(); };
+  };
   server->setup = [&](Recorder& p) {
     p.onMade = [&](Recorder& s) {
       s.transport->write(std::string(16 * 1024 * 1024, 'z'));  // more than any socket buffer
@@ -259,7 +261,12 @@ TEST_P(TCPTransportTest, closedConnectionsLeaveNoProtocolsAndNoDescriptorsBehind
     auto client = std::make_shared<RecorderFactory>();
     constexpr int kConnections = 20;
     int lost = 0;
-    server->setup = [](Recorder& p) { p.onMade = [](Recorder& s) { s.transport->write("bye"); s.transport->loseConnection(); }; };
+    server->setup = [](Recorder& p) {
+      p.onMade = [](Recorder& s) {
+        s.transport->write("bye");
+        s.transport->loseConnection();
+      };
+    };
     client->onLost = [&](auto&, auto&) {
       if (++lost == kConnections) stopReactor(*reactor);
     };
@@ -321,9 +328,7 @@ TEST_P(TCPTransportTest, pauseProducingStopsDataReceivedAndResumeDeliversEveryth
       if (s.received.size() == 4) s.transport->loseConnection();
     };
   };
-  client->setup = [](Recorder& p) {
-    p.onMade = [](Recorder& s) { s.transport->write("ping"); };
-  };
+  client->setup = [](Recorder& p) { p.onMade = [](Recorder& s) { s.transport->write("ping"); }; };
   run(*reactor, server, client);
   EXPECT_EQ(server->last().received, "ping");
   EXPECT_EQ(client->last().received.size(), payload.size());

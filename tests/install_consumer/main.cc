@@ -1,7 +1,6 @@
 // Built against the installed tree by tools/check_install.sh: one include, one library.
-#include <weft/weft.h>
-
 #include <cstdio>
+#include <weft/weft.h>
 
 int main() {
   int calls = 0;

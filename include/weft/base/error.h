@@ -156,15 +156,15 @@ class ConnectError : public Error {
  private:
   int osError_;
 };
-#define WEFT_CONNECT_ERROR(Name, Base, Text)                                     \
-  class Name : public Base {                                                     \
-   public:                                                                        \
-    explicit Name(std::string detail = "", int osError = 0)                       \
-        : Base(std::move(detail), osError, Text) {}                               \
-                                                                                  \
-   protected:                                                                     \
-    Name(std::string detail, int osError, const std::string& base)                \
-        : Base(std::move(detail), osError, base) {}                               \
+#define WEFT_CONNECT_ERROR(Name, Base, Text)                       \
+  class Name : public Base {                                       \
+   public:                                                         \
+    explicit Name(std::string detail = "", int osError = 0)        \
+        : Base(std::move(detail), osError, Text) {}                \
+                                                                   \
+   protected:                                                      \
+    Name(std::string detail, int osError, const std::string& base) \
+        : Base(std::move(detail), osError, base) {}                \
   };
 WEFT_CONNECT_ERROR(ConnectBindError, ConnectError, "Couldn't bind")
 WEFT_CONNECT_ERROR(UnknownHostError, ConnectError, "Hostname couldn't be looked up")
@@ -178,9 +178,11 @@ WEFT_CONNECT_ERROR(UserError, ConnectError, "User aborted connection")
 // defer.TimeoutError (Deferred.addTimeout gave up): check<TimeoutError>() matches either.
 WEFT_CONNECT_ERROR(TimeoutError, ConnectError, "User timeout caused connection failure")
 WEFT_CONNECT_ERROR(SSLError, ConnectError, "An SSL error occurred")
-WEFT_CONNECT_ERROR(VerifyError, ConnectError, "Could not verify something that was supposed to be signed.")
+WEFT_CONNECT_ERROR(VerifyError, ConnectError,
+                   "Could not verify something that was supposed to be signed.")
 WEFT_CONNECT_ERROR(PeerVerifyError, VerifyError, "The peer rejected our verify error.")
-WEFT_CONNECT_ERROR(CertificateError, ConnectError, "We did not find a certificate where we expected to find one.")
+WEFT_CONNECT_ERROR(CertificateError, ConnectError,
+                   "We did not find a certificate where we expected to find one.")
 WEFT_CONNECT_ERROR(NoProtocol, ConnectError, "The factory did not build a protocol")
 #undef WEFT_CONNECT_ERROR
 
@@ -217,7 +219,8 @@ class ConnectionFdescWentAway : public ConnectionLost {
 };
 class NotConnectingError : public RuntimeError {
  public:
-  NotConnectingError() : RuntimeError("The Connector was not connecting when it was asked to stop connecting") {}
+  NotConnectingError()
+      : RuntimeError("The Connector was not connecting when it was asked to stop connecting") {}
 };
 class ConnectInProgressError : public Error {
  public:
@@ -237,7 +240,8 @@ class ProcessDone : public ConnectionDone {
 };
 class ProcessTerminated : public ConnectionLost {
  public:
-  ProcessTerminated(std::optional<int> exitCode, std::optional<int> signal, std::optional<int> status);
+  ProcessTerminated(std::optional<int> exitCode, std::optional<int> signal,
+                    std::optional<int> status);
   std::optional<int> exitCode() const noexcept { return exitCode_; }
   std::optional<int> signal() const noexcept { return signal_; }
   std::optional<int> status() const noexcept { return status_; }

@@ -25,8 +25,9 @@ class Function<R(A...)> {
   Function(std::nullptr_t) noexcept {}  // NOLINT(google-explicit-constructor)
 
   template <class F>
-    requires(!std::is_same_v<std::decay_t<F>, Function> && std::is_invocable_r_v<R, std::decay_t<F>&, A...>)
-  Function(F&& f) {  // NOLINT(google-explicit-constructor)
+  requires(!std::is_same_v<std::decay_t<F>, Function> &&
+           std::is_invocable_r_v<R, std::decay_t<F>&, A...>)
+      Function(F&& f) {  // NOLINT(google-explicit-constructor)
     using Fn = std::decay_t<F>;
     if constexpr (fitsInline<Fn>()) {
       ::new (static_cast<void*>(storage_)) Fn(std::forward<F>(f));

@@ -7,13 +7,13 @@
 // are called on the thread that emits.
 #pragma once
 
+#include "weft/base/function.h"
+
 #include <cstdint>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "weft/base/function.h"
 
 namespace weft::log {
 

@@ -15,6 +15,12 @@
 // co_await any Deferred (see detail/coroutine.h). Single-threaded: one chain, one thread.
 #pragma once
 
+#include "weft/base/error.h"
+#include "weft/base/time.h"
+#include "weft/defer/detail/deferred_core.h"
+#include "weft/defer/failure.h"
+#include "weft/defer/outcome.h"
+
 #include <concepts>
 #include <coroutine>
 #include <functional>
@@ -22,12 +28,6 @@
 #include <string>
 #include <type_traits>
 #include <utility>
-
-#include "weft/base/error.h"
-#include "weft/base/time.h"
-#include "weft/defer/detail/deferred_core.h"
-#include "weft/defer/failure.h"
-#include "weft/defer/outcome.h"
 
 namespace weft {
 
@@ -259,8 +259,8 @@ class [[nodiscard]] Deferred {
   Deferred() : core_(new detail::Core(detail::typeTag<T>())) {}
   // With a canceller, called once as canceller(d) by the first cancel() before firing.
   template <class C>
-    requires std::is_invocable_v<std::decay_t<C>&, Deferred<T>&>
-  explicit Deferred(C&& canceller) : Deferred() {
+  requires std::is_invocable_v < std::decay_t<C>
+  &, Deferred<T>& > explicit Deferred(C&& canceller) : Deferred() {
     core_->setCanceller(core_->makeEntry<detail::CancellerRunner<T>>(std::forward<C>(canceller)));
     core_->freezeArena();
   }
@@ -285,17 +285,13 @@ class [[nodiscard]] Deferred {
   // --- producer ------------------------------------------------------------------------------
   // Fires the chain. AlreadyCalledError if it has fired (except the one late call ignored
   // after cancel() without a canceller); std::logic_error through a handle of another type.
-  void callback(Arg value)
-    requires(!std::is_void_v<T>)
-  {
+  void callback(Arg value) requires(!std::is_void_v<T>) {
     detail::Core& c = headCore();
     if (!c.beginFire()) return;
     c.setValue<T>(std::move(value));
     c.runCallbacks();
   }
-  void callback()
-    requires(std::is_void_v<T>)
-  {
+  void callback() requires(std::is_void_v<T>) {
     detail::Core& c = headCore();
     if (!c.beginFire()) return;
     c.setValue<void>();
@@ -303,7 +299,7 @@ class [[nodiscard]] Deferred {
   }
   void errback(Failure f) { headCore().errback(std::move(f)); }
   template <class E>
-    requires std::derived_from<std::decay_t<E>, std::exception>
+  requires std::derived_from<std::decay_t<E>, std::exception>
   void errback(E&& e, std::source_location where = std::source_location::current()) {
     errback(Failure(std::forward<E>(e), where));
   }
@@ -364,8 +360,8 @@ class [[nodiscard]] Deferred {
   Deferred<T> addTimeout(Seconds timeout, Clock& clock) {
     return addTimeout(timeout, clock, [](Outcome<T> r, Seconds t) -> Outcome<T> {
       if (!r.ok() && r.failure().template check<error::CancelledError>()) {
-        return Failure(error::TimeoutError("Deferred timed out after " +
-                                           std::to_string(t.count()) + " seconds"));
+        return Failure(error::TimeoutError("Deferred timed out after " + std::to_string(t.count()) +
+                                           " seconds"));
       }
       return r;
     });
@@ -379,11 +375,11 @@ class [[nodiscard]] Deferred {
       *timedOut = true;
       self.cancel();
     });
-    Deferred<T> d = addBoth([timedOut, timeout, f = std::move(onTimeoutCancel)](
-                                Outcome<T> r) mutable -> Outcome<T> {
-      if (*timedOut) return f(std::move(r), timeout);
-      return r;
-    });
+    Deferred<T> d = addBoth(
+        [timedOut, timeout, f = std::move(onTimeoutCancel)](Outcome<T> r) mutable -> Outcome<T> {
+          if (*timedOut) return f(std::move(r), timeout);
+          return r;
+        });
     return d.addBoth([call = std::move(call)](Outcome<T> r) mutable -> Outcome<T> {
       if (call->active()) call->cancel();
       return r;
@@ -394,7 +390,7 @@ class [[nodiscard]] Deferred {
   // Unfired: runs the canceller, then errbacks CancelledError if still unfired. Waiting on
   // an inner Deferred: cancels that one. Fired: does nothing.
   void cancel() { checkedCore().cancel(); }
-  void pause() { checkedCore().pause(); }    // pauses nest
+  void pause() { checkedCore().pause(); }  // pauses nest
   void unpause() { checkedCore().unpause(); }
 
   bool called() const { return checkedCore().called(); }
@@ -477,8 +473,9 @@ auto maybeDeferred(F&& f, A&&... args) {
       return fail<DeferredValueT<R>>(Failure::current());
     }
   } else {
-    return succeed().addCallback(
-        [&]() -> decltype(auto) { return std::invoke(std::forward<F>(f), std::forward<A>(args)...); });
+    return succeed().addCallback([&]() -> decltype(auto) {
+      return std::invoke(std::forward<F>(f), std::forward<A>(args)...);
+    });
   }
 }
 

@@ -11,15 +11,15 @@
 // input's chain unless consumeErrors is set, in which case it is absorbed.
 #pragma once
 
+#include "weft/base/error.h"
+#include "weft/defer/deferred.h"
+
 #include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include "weft/base/error.h"
-#include "weft/defer/deferred.h"
 
 namespace weft {
 namespace error {

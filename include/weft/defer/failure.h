@@ -44,7 +44,7 @@ class Failure {
  public:
   // Wraps an exception value without throwing it. Allocates once.
   template <class E>
-    requires std::derived_from<std::decay_t<E>, std::exception>
+  requires std::derived_from<std::decay_t<E>, std::exception>
   explicit Failure(E&& e, std::source_location where = std::source_location::current()) {
     using Box = detail::TypedFailureBox<std::decay_t<E>>;
     auto* box = new Box(std::forward<E>(e));

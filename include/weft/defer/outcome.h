@@ -2,12 +2,12 @@
 // of a DeferredList result. Outcome<void> carries only success or a Failure.
 #pragma once
 
+#include "weft/defer/failure.h"
+
 #include <optional>
 #include <type_traits>
 #include <utility>
 #include <variant>
-
-#include "weft/defer/failure.h"
 
 namespace weft {
 
@@ -20,9 +20,9 @@ class Outcome {
   }
   Outcome(Failure f) : v_(std::in_place_index<1>, std::move(f)) {}  // NOLINT: implicit by design
   template <class U>
-    requires(std::is_constructible_v<T, U &&> && !std::is_same_v<std::decay_t<U>, Failure> &&
-             !std::is_same_v<std::decay_t<U>, Outcome>)
-  Outcome(U&& value)  // NOLINT(google-explicit-constructor)
+  requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, Failure> &&
+           !std::is_same_v<std::decay_t<U>, Outcome>)
+      Outcome(U&& value)  // NOLINT(google-explicit-constructor)
       : v_(std::in_place_index<0>, std::forward<U>(value)) {}
 
   bool ok() const noexcept { return v_.index() == 0; }

@@ -6,14 +6,14 @@
 // Single-threaded, like Deferred.
 #pragma once
 
+#include "weft/base/error.h"
+#include "weft/defer/deferred.h"
+
 #include <cstddef>
 #include <deque>
 #include <memory>
 #include <optional>
 #include <utility>
-
-#include "weft/base/error.h"
-#include "weft/defer/deferred.h"
 
 namespace weft {
 namespace error {
@@ -42,15 +42,14 @@ struct WaitQueue {
 // Runs f under an acquired primitive P and releases it whatever the outcome.
 template <class P, class F>
 auto runUnder(P& primitive, F f) {
-  return primitive.acquire().addCallback(
-      [&primitive, f = std::move(f)]() mutable {
-        auto d = maybeDeferred(f);
-        using U = DeferredValueT<decltype(d)>;
-        return d.addBoth([&primitive](Outcome<U> r) {
-          primitive.release();
-          return r;
-        });
-      });
+  return primitive.acquire().addCallback([&primitive, f = std::move(f)]() mutable {
+    auto d = maybeDeferred(f);
+    using U = DeferredValueT<decltype(d)>;
+    return d.addBoth([&primitive](Outcome<U> r) {
+      primitive.release();
+      return r;
+    });
+  });
 }
 
 }  // namespace detail

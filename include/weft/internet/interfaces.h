@@ -7,6 +7,12 @@
 // structs. Every method is for the reactor thread unless it says otherwise.
 #pragma once
 
+#include "weft/base/function.h"
+#include "weft/base/time.h"
+#include "weft/defer/deferred.h"
+#include "weft/defer/failure.h"
+#include "weft/internet/time.h"
+
 #include <concepts>
 #include <cstdint>
 #include <functional>
@@ -16,12 +22,6 @@
 #include <string_view>
 #include <type_traits>
 #include <vector>
-
-#include "weft/base/function.h"
-#include "weft/base/time.h"
-#include "weft/defer/deferred.h"
-#include "weft/defer/failure.h"
-#include "weft/internet/time.h"
 
 namespace weft {
 

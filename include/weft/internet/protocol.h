@@ -2,19 +2,19 @@
 // ReconnectingClientFactory.
 #pragma once
 
-#include <concepts>
-#include <memory>
-#include <optional>
-#include <random>
-#include <string>
-#include <string_view>
-
 #include "weft/base/function.h"
 #include "weft/defer/failure.h"
 #include "weft/internet/address.h"
 #include "weft/internet/interfaces.h"
 #include "weft/internet/time.h"
 #include "weft/internet/transport.h"
+
+#include <concepts>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
 
 namespace weft {
 
@@ -59,7 +59,7 @@ class Factory : public IProtocolFactory,
   // factory.protocol = P
   template <std::derived_from<IProtocol> P>
   void setProtocol() {
-    protocol_ = [] () -> std::shared_ptr<IProtocol> { return std::make_shared<P>(); };
+    protocol_ = []() -> std::shared_ptr<IProtocol> { return std::make_shared<P>(); };
   }
   void setProtocol(ProtocolMaker maker) { protocol_ = std::move(maker); }
 

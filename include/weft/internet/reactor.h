@@ -2,16 +2,16 @@
 // There is no global reactor: create one, pass it by reference to what needs it.
 #pragma once
 
+#include "weft/base/error.h"
+#include "weft/internet/interfaces.h"
+#include "weft/internet/time.h"
+#include "weft/internet/transport.h"
+
 #include <concepts>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
-
-#include "weft/base/error.h"
-#include "weft/internet/interfaces.h"
-#include "weft/internet/time.h"
-#include "weft/internet/transport.h"
 
 namespace weft {
 
@@ -69,16 +69,16 @@ class Reactor : public IReactorCore,
   // Seed: IReactorArbitrary. Makes PortType(args..., *this) and starts it listening; the
   // reactor is the last constructor argument (Twisted passes it as reactor=).
   template <class PortType, class... A>
-    requires std::derived_from<PortType, IListeningPort>
-  std::shared_ptr<PortType> listenWith(A&&... args) {
+  requires std::derived_from<PortType, IListeningPort> std::shared_ptr<PortType> listenWith(
+      A&&... args) {
     auto port = std::make_shared<PortType>(std::forward<A>(args)..., *this);
     port->startListening();
     return port;
   }
   // Makes ConnectorType(args..., *this) and calls its connect().
   template <class ConnectorType, class... A>
-    requires std::derived_from<ConnectorType, IConnector>
-  std::shared_ptr<ConnectorType> connectWith(A&&... args) {
+  requires std::derived_from<ConnectorType, IConnector> std::shared_ptr<ConnectorType> connectWith(
+      A&&... args) {
     auto connector = std::make_shared<ConnectorType>(std::forward<A>(args)..., *this);
     connector->connect();
     return connector;

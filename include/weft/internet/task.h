@@ -16,6 +16,14 @@
 // Thread affinity: the clock's (reactor's) thread only.
 #pragma once
 
+#include "weft/base/error.h"
+#include "weft/base/function.h"
+#include "weft/base/time.h"
+#include "weft/defer/deferred.h"
+#include "weft/internet/interfaces.h"
+#include "weft/internet/reactor.h"
+#include "weft/internet/time.h"
+
 #include <concepts>
 #include <cstdint>
 #include <functional>
@@ -24,14 +32,6 @@
 #include <string>
 #include <type_traits>
 #include <utility>
-
-#include "weft/base/error.h"
-#include "weft/base/function.h"
-#include "weft/base/time.h"
-#include "weft/defer/deferred.h"
-#include "weft/internet/interfaces.h"
-#include "weft/internet/reactor.h"
-#include "weft/internet/time.h"
 
 namespace weft {
 namespace error {
@@ -68,8 +68,8 @@ class SystemExit : public Error {
 class LoopingCall {
  public:
   template <class F>
-    requires std::invocable<std::decay_t<F>&>
-  LoopingCall(IReactorTime& clock, F&& f)
+  requires std::invocable < std::decay_t<F>
+  & > LoopingCall(IReactorTime& clock, F&& f)
       : LoopingCall(clock, wrap(std::forward<F>(f)), false) {}
 
   // A LoopingCall that calls f(count): the number of intervals that have elapsed since the
@@ -77,8 +77,8 @@ class LoopingCall {
   // interval is skipped). With interval 0 the count is always 1. Use it as
   //   auto lc = LoopingCall::withCount(clock, [](int n) { ... });
   template <class F>
-    requires std::invocable<std::decay_t<F>&, int>
-  static LoopingCall withCount(IReactorTime& clock, F&& f) {
+  requires std::invocable < std::decay_t<F>
+  &, int > static LoopingCall withCount(IReactorTime& clock, F&& f) {
     return LoopingCall(clock, wrapCount(std::forward<F>(f)), true);
   }
 
@@ -207,8 +207,8 @@ inline Deferred<void> deferLater(IReactorTime& clock, double delay) {
 // it). Errbacks if f throws. Cancelling it before the call is made cancels the delayed call
 // (f never runs) and errbacks CancelledError.
 template <class F, class... A>
-  requires std::invocable<std::decay_t<F>&, std::decay_t<A>&...>
-auto deferLater(IReactorTime& clock, Seconds delay, F&& f, A&&... args) {
+requires std::invocable < std::decay_t<F>
+&, std::decay_t<A>&... > auto deferLater(IReactorTime& clock, Seconds delay, F&& f, A&&... args) {
   return deferLater(clock, delay)
       .addCallback([fn = std::forward<F>(f), ... a = std::forward<A>(args)]() mutable
                    -> std::invoke_result_t<std::decay_t<F>&, std::decay_t<A>&...> {
@@ -216,8 +216,8 @@ auto deferLater(IReactorTime& clock, Seconds delay, F&& f, A&&... args) {
       });
 }
 template <class F, class... A>
-  requires std::invocable<std::decay_t<F>&, std::decay_t<A>&...>
-auto deferLater(IReactorTime& clock, double delay, F&& f, A&&... args) {
+requires std::invocable < std::decay_t<F>
+&, std::decay_t<A>&... > auto deferLater(IReactorTime& clock, double delay, F&& f, A&&... args) {
   return deferLater(clock, Seconds(delay), std::forward<F>(f), std::forward<A>(args)...);
 }
 
@@ -233,10 +233,10 @@ int react(IReactorCore& reactor, Function<Deferred<void>()> main, RunOptions opt
 // The same, main receiving the reactor: react(*reactor, [](Reactor& r) { ... }).
 inline int react(Reactor& reactor, Function<Deferred<void>(Reactor&)> main,
                  RunOptions options = {}) {
-  return react(static_cast<IReactorCore&>(reactor),
-               Function<Deferred<void>()>(
-                   [&reactor, m = std::move(main)]() mutable { return m(reactor); }),
-               options);
+  return react(
+      static_cast<IReactorCore&>(reactor),
+      Function<Deferred<void>()>([&reactor, m = std::move(main)]() mutable { return m(reactor); }),
+      options);
 }
 
 // The same on a reactor of its own, made with makeReactor(reactorOptions) and destroyed

@@ -11,6 +11,13 @@
 // thread. The reactor must outlive every job these functions start.
 #pragma once
 
+#include "weft/base/error.h"
+#include "weft/base/function.h"
+#include "weft/defer/deferred.h"
+#include "weft/defer/failure.h"
+#include "weft/defer/outcome.h"
+#include "weft/internet/interfaces.h"
+
 #include <condition_variable>
 #include <exception>
 #include <future>
@@ -20,13 +27,6 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
-
-#include "weft/base/error.h"
-#include "weft/base/function.h"
-#include "weft/defer/deferred.h"
-#include "weft/defer/failure.h"
-#include "weft/defer/outcome.h"
-#include "weft/internet/interfaces.h"
 
 namespace weft {
 
@@ -157,13 +157,16 @@ class ResultSetter {
   ResultSetter(ResultSetter&&) noexcept = default;
   ResultSetter& operator=(ResultSetter&&) = delete;
   ~ResultSetter() {
-    if (slot_) slot_->setError(std::make_exception_ptr(std::future_error(std::future_errc::broken_promise)));
+    if (slot_)
+      slot_->setError(std::make_exception_ptr(std::future_error(std::future_errc::broken_promise)));
   }
   template <class... V>
   void setValue(V&&... v) {
     std::exchange(slot_, nullptr)->setValue(std::forward<V>(v)...);
   }
-  void setError(std::exception_ptr error) { std::exchange(slot_, nullptr)->setError(std::move(error)); }
+  void setError(std::exception_ptr error) {
+    std::exchange(slot_, nullptr)->setError(std::move(error));
+  }
 
  private:
   std::shared_ptr<ResultSlot<T>> slot_;
@@ -229,12 +232,12 @@ auto deferToThreadPool(IReactorFromThreads& reactor, IThreadPool& pool, F&& f, A
   using R = detail::ThreadCallResult<G>;
   static_assert(!kIsDeferred<R>, "deferToThread: f must not return a Deferred");
   Deferred<R> d;
-  pool.callInThread([home = detail::ReactorBound<Deferred<R>>(reactor, d),
-                     g = std::move(g)]() mutable {
-    home.sendHome([result = detail::runCapturing<R>(g)](Deferred<R>& out) mutable {
-      detail::fireWith(out, std::move(result));
-    });
-  });
+  pool.callInThread(
+      [home = detail::ReactorBound<Deferred<R>>(reactor, d), g = std::move(g)]() mutable {
+        home.sendHome([result = detail::runCapturing<R>(g)](Deferred<R>& out) mutable {
+          detail::fireWith(out, std::move(result));
+        });
+      });
   return d;
 }
 

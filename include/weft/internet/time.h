@@ -3,16 +3,16 @@
 // kit's Clock are built on. Thread affinity: the reactor thread only.
 #pragma once
 
+#include "weft/base/function.h"
+#include "weft/base/rc.h"
+#include "weft/base/time.h"
+
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
-
-#include "weft/base/function.h"
-#include "weft/base/rc.h"
-#include "weft/base/time.h"
 
 namespace weft {
 
@@ -92,7 +92,7 @@ class DelayedCall final : public IDelayedCall {
     return time_ < o.time_ || (time_ == o.time_ && seq_ < o.seq_);
   }
   void setState(State s) { state_ = static_cast<std::uint8_t>(s); }
-  void checkActive() const;  // throws AlreadyCalled / AlreadyCancelled
+  void checkActive() const;   // throws AlreadyCalled / AlreadyCancelled
   TimerQueue* queue() const;  // null once the queue is gone
   void destroy() noexcept;    // returns the node to its pool
 
@@ -101,7 +101,7 @@ class DelayedCall final : public IDelayedCall {
   [[no_unique_address]] Function<void()> func_;  // empty once run or cancelled
   detail::TimerPool* pool_;
   std::uint64_t seq_ : 56;
-  std::uint64_t state_ : 8;    // a State
+  std::uint64_t state_ : 8;      // a State
   std::uint32_t heapIndex_ = 0;  // slot in the heap, or kInNewCalls | slot in newCalls_
   std::uint32_t refs_ = 0;
 };
@@ -120,21 +120,22 @@ class IReactorTime {
   // copies (Python's *args). Throws error::ValueError for a negative delay. The call never
   // runs synchronously; calls due at the same time run in scheduling order.
   template <class F, class... A>
-    requires std::invocable<std::decay_t<F>&, std::decay_t<A>&...>
-  DelayedCallPtr callLater(Seconds delay, F&& f, A&&... args) {
+  requires std::invocable < std::decay_t<F>
+  &, std::decay_t<A>&... > DelayedCallPtr callLater(Seconds delay, F&& f, A&&... args) {
     if constexpr (sizeof...(A) == 0) {
       return scheduleCall(delay, Function<void()>(std::forward<F>(f)));
     } else {
-      return scheduleCall(delay, [fn = std::forward<F>(f), ... a = std::forward<A>(args)]() mutable {
-        std::invoke(fn, a...);
-      });
+      return scheduleCall(delay,
+                          [fn = std::forward<F>(f), ... a = std::forward<A>(args)]() mutable {
+                            std::invoke(fn, a...);
+                          });
     }
   }
 
   // Twisted-style float delay: callLater(0.5, f) and callLater(2, f, x).
   template <class F, class... A>
-    requires std::invocable<std::decay_t<F>&, std::decay_t<A>&...>
-  DelayedCallPtr callLater(double delay, F&& f, A&&... args) {
+  requires std::invocable < std::decay_t<F>
+  &, std::decay_t<A>&... > DelayedCallPtr callLater(double delay, F&& f, A&&... args) {
     return callLater(Seconds(delay), std::forward<F>(f), std::forward<A>(args)...);
   }
 

@@ -7,18 +7,18 @@
 // during the call; write() copies what it is given (the caller may reuse its bytes).
 #pragma once
 
+#include "weft/base/time.h"
+#include "weft/defer/deferred.h"
+#include "weft/defer/failure.h"
+#include "weft/internet/address.h"
+#include "weft/internet/interfaces.h"
+
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <utility>
-
-#include "weft/base/time.h"
-#include "weft/defer/deferred.h"
-#include "weft/defer/failure.h"
-#include "weft/internet/address.h"
-#include "weft/internet/interfaces.h"
 
 namespace weft {
 
@@ -221,8 +221,8 @@ class IReactorSocket {
  public:
   virtual ~IReactorSocket() = default;
   // fd is a listening stream socket; the reactor duplicates it (the caller keeps its own).
-  virtual std::shared_ptr<IListeningPort> adoptStreamPort(int fd, AddressFamily family,
-                                                          std::shared_ptr<IProtocolFactory> factory) = 0;
+  virtual std::shared_ptr<IListeningPort> adoptStreamPort(
+      int fd, AddressFamily family, std::shared_ptr<IProtocolFactory> factory) = 0;
   // fd is a connected stream socket; the reactor duplicates it.
   virtual void adoptStreamConnection(int fd, AddressFamily family,
                                      std::shared_ptr<IProtocolFactory> factory) = 0;

@@ -12,11 +12,11 @@
 // Thread affinity: one thread (the test's).
 #pragma once
 
+#include "weft/internet/time.h"
+
 #include <initializer_list>
 #include <span>
 #include <vector>
-
-#include "weft/internet/time.h"
 
 namespace weft::testing {
 

@@ -16,6 +16,9 @@
 // it would have to join itself (it throws error::RuntimeError instead).
 #pragma once
 
+#include "weft/base/function.h"
+#include "weft/internet/interfaces.h"
+
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -23,9 +26,6 @@
 #include <mutex>
 #include <string>
 #include <thread>
-
-#include "weft/base/function.h"
-#include "weft/internet/interfaces.h"
 
 namespace weft {
 
@@ -83,9 +83,9 @@ class ThreadPool final : public IThreadPool {
   ThreadList finished_;  // workers that retired (adjustPoolsize) and still need a join
   int minThreads_;
   int maxThreads_;
-  int workers_ = 0;    // worker threads that have not left their loop (threads_)
-  int idle_ = 0;       // workers waiting for work, counting those just started
-  int toRetire_ = 0;   // workers asked to retire at their next idle moment
+  int workers_ = 0;   // worker threads that have not left their loop (threads_)
+  int idle_ = 0;      // workers waiting for work, counting those just started
+  int toRetire_ = 0;  // workers asked to retire at their next idle moment
   std::uint64_t spawned_ = 0;
   State state_ = State::kIdle;
 };

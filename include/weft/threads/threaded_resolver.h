@@ -19,16 +19,16 @@
 // the Deferreds), but no worker ever touches the resolver after it is gone.
 #pragma once
 
+#include "weft/defer/deferred.h"
+#include "weft/internet/interfaces.h"
+#include "weft/internet/time.h"
+#include "weft/threads/thread_pool.h"
+
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "weft/defer/deferred.h"
-#include "weft/internet/interfaces.h"
-#include "weft/internet/time.h"
-#include "weft/threads/thread_pool.h"
 
 namespace weft {
 

@@ -13,11 +13,11 @@
 // lambdas must not capture what must outlive their first suspension.
 #pragma once
 
+#include "weft/defer/deferred.h"
+
 #include <coroutine>
 #include <optional>
 #include <utility>
-
-#include "weft/defer/deferred.h"
 
 namespace weft::detail {
 

@@ -7,6 +7,8 @@
 // Not thread-safe: a chain belongs to one thread.
 #pragma once
 
+#include "weft/defer/failure.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <new>
@@ -14,8 +16,6 @@
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
-
-#include "weft/defer/failure.h"
 
 namespace weft::detail {
 
@@ -34,8 +34,9 @@ class ValueSlot {
  public:
   static constexpr std::size_t kSize = 32;
   template <class U>
-  static constexpr bool kInline = sizeof(U) <= kSize && alignof(U) <= alignof(std::max_align_t) &&
-                                  std::is_nothrow_move_constructible_v<U>;
+  static constexpr bool kInline =
+      sizeof(U) <= kSize &&
+      alignof(U) <= alignof(std::max_align_t) && std::is_nothrow_move_constructible_v<U>;
 
   ValueSlot() noexcept = default;
   ValueSlot(const ValueSlot&) = delete;
@@ -197,7 +198,8 @@ class Core {
   template <class Runner, class F>
   Entry* makeEntry(F&& f) {
     using E = FnEntry<std::decay_t<F>, Runner>;
-    static_assert(alignof(E) <= alignof(std::max_align_t), "over-aligned callables are not supported");
+    static_assert(alignof(E) <= alignof(std::max_align_t),
+                  "over-aligned callables are not supported");
     bool heap = false;
     void* mem = allocEntry(sizeof(E), alignof(E), heap);
     Entry* e;
