@@ -1,12 +1,12 @@
 // callFromThread throughput: another thread queues N calls; the reactor runs them all.
 // The target is at least 2 million calls per second from another thread.
+#include "weft/internet/reactor.h"
+
 #include <benchmark/benchmark.h>
 
 #include <atomic>
 #include <chrono>
 #include <thread>
-
-#include "weft/internet/reactor.h"
 
 namespace {
 
@@ -35,7 +35,10 @@ void BM_CallFromThreadThroughput(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * calls);
 }
-BENCHMARK(BM_CallFromThreadThroughput)->Arg(1000000)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CallFromThreadThroughput)
+    ->Arg(1000000)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 
 void BM_CallLaterCancelOnReactor(benchmark::State& state) {
   auto reactor = weft::makeReactor({.poller = weft::PollerKind::kEPoll});

@@ -1,14 +1,14 @@
 // Deferred micro-benchmarks: cost and heap allocations of the common operations.
 // Build: g++ -O2 -std=c++20 -Iinclude bench/deferred_bench.cc src/defer/*.cc src/base/*.cc
 //        -lbenchmark -lpthread   (src/base/*_test.cc excluded)
+#include "weft/base/error.h"
+#include "weft/defer/defer.h"
+
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
 #include <new>
 #include <string>
-
-#include "weft/base/error.h"
-#include "weft/defer/defer.h"
 
 namespace {
 std::size_t gAllocs = 0;
@@ -36,8 +36,8 @@ class AllocCounter {
  public:
   explicit AllocCounter(benchmark::State& state) : state_(state), start_(gAllocs) {}
   ~AllocCounter() {
-    state_.counters["allocs"] = static_cast<double>(gAllocs - start_) /
-                                static_cast<double>(state_.iterations());
+    state_.counters["allocs"] =
+        static_cast<double>(gAllocs - start_) / static_cast<double>(state_.iterations());
   }
 
  private:
@@ -86,9 +86,8 @@ void BM_ErrbackTrapRecover(benchmark::State& state) {
   AllocCounter count(state);
   for (auto _ : state) {
     Deferred<long> d;
-    auto r = d.addErrback([](Failure f) {
-      return f.check<weft::error::ConnectionLost>() ? 1L : 0L;
-    });
+    auto r =
+        d.addErrback([](Failure f) { return f.check<weft::error::ConnectionLost>() ? 1L : 0L; });
     d.errback(Failure(weft::error::ConnectionLost()));
     benchmark::DoNotOptimize(r);
   }
@@ -99,8 +98,9 @@ void BM_ThrowingCallback(benchmark::State& state) {
   AllocCounter count(state);
   for (auto _ : state) {
     Deferred<long> d;
-    auto r = d.addCallback([](long) -> long { throw weft::error::ValueError("x"); })
-                 .addErrback([](Failure f) { return f.check<weft::error::ValueError>() ? 1L : 0L; });
+    auto r = d.addCallback([](long) -> long {
+                throw weft::error::ValueError("x");
+              }).addErrback([](Failure f) { return f.check<weft::error::ValueError>() ? 1L : 0L; });
     d.callback(1);
     benchmark::DoNotOptimize(r);
   }

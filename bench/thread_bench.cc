@@ -5,15 +5,16 @@
 //
 // deferToThread runs against LoopDouble (src/threads/loop_double.h), a queue + condition
 // variable event loop; callFromThread throughput of the real reactor is benched elsewhere.
-#include <atomic>
-#include <condition_variable>
-#include <mutex>
+#include "threads/loop_double.h"
+
+#include "weft/internet/threads.h"
+#include "weft/threads/thread_pool.h"
 
 #include <benchmark/benchmark.h>
 
-#include "threads/loop_double.h"
-#include "weft/internet/threads.h"
-#include "weft/threads/thread_pool.h"
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
 
 namespace {
 

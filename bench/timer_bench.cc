@@ -3,13 +3,13 @@
 // call (DelayedCall node + heap slot). Build by hand:
 //   g++ -O2 -DNDEBUG -std=c++20 -Iinclude -Isrc bench/timer_bench.cc src/internet/{delayed_call,
 //       timer_queue}.cc src/testing/clock.cc src/base/{log,error}.cc -lbenchmark -lpthread
+#include "weft/internet/time.h"
+#include "weft/testing/clock.h"
+
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
 #include <vector>
-
-#include "weft/internet/time.h"
-#include "weft/testing/clock.h"
 
 namespace {
 
@@ -66,7 +66,8 @@ void BM_CallLaterWithArgumentsCancelWith1MPending(benchmark::State& state) {
   fill(reactor, rng);
   long sink = 0;
   for (auto _ : state) {
-    auto call = reactor.callLater(rng.next(), [&sink](long a, long b) { sink += a + b; }, 1L, 2L);
+    auto call = reactor.callLater(
+        rng.next(), [&sink](long a, long b) { sink += a + b; }, 1L, 2L);
     call->cancel();
   }
   benchmark::DoNotOptimize(sink);

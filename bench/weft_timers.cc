@@ -3,6 +3,8 @@
 // virtual scheduleCall path, on the test kit's Clock, whose TimerQueue is the reactor's),
 // then cancels every other one without running the loop, and prints the JSON line the
 // script expects. usage: weft_timers [N]
+#include "weft/testing/clock.h"
+
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -10,8 +12,6 @@
 #include <cstring>
 #include <unistd.h>
 #include <vector>
-
-#include "weft/testing/clock.h"
 
 namespace {
 

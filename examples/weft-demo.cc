@@ -5,7 +5,7 @@
 // callFromThread from a foreign thread, DeferredList, an errback, name resolution, then TCP:
 // the chat server (chat.h) with two clients in this process, and a push producer streaming
 // 8 MiB to a client that reads slowly, paused and resumed by flow control.
-#include <weft/weft.h>
+#include "chat.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -13,8 +13,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
-
-#include "chat.h"
+#include <weft/weft.h>
 
 using namespace std::chrono_literals;
 
@@ -42,7 +41,8 @@ weft::Deferred<int> slowDouble(weft::Reactor& reactor, int value) {
 weft::Deferred<void> tour(weft::Reactor& reactor) {
   say(reactor, "tour: callLater orders calls by time, then by scheduling order");
   for (int i = 3; i >= 1; --i) {
-    reactor.callLater(weft::Seconds(0.01 * i), [&reactor, i] { say(reactor, "  timed call " + std::to_string(i)); });
+    reactor.callLater(weft::Seconds(0.01 * i),
+                      [&reactor, i] { say(reactor, "  timed call " + std::to_string(i)); });
   }
   auto cancelled = reactor.callLater(10ms, [&reactor] { say(reactor, "  never printed"); });
   cancelled->cancel();
