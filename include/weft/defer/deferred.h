@@ -259,8 +259,8 @@ class [[nodiscard]] Deferred {
   Deferred() : core_(new detail::Core(detail::typeTag<T>())) {}
   // With a canceller, called once as canceller(d) by the first cancel() before firing.
   template <class C>
-  requires std::is_invocable_v < std::decay_t<C>
-  &, Deferred<T>& > explicit Deferred(C&& canceller) : Deferred() {
+  requires(std::is_invocable_v<std::decay_t<C>&, Deferred<T>&>) explicit Deferred(C&& canceller)
+      : Deferred() {
     core_->setCanceller(core_->makeEntry<detail::CancellerRunner<T>>(std::forward<C>(canceller)));
     core_->freezeArena();
   }

@@ -2,7 +2,6 @@
 // There is no global reactor: create one, pass it by reference to what needs it.
 #pragma once
 
-#include "weft/base/error.h"
 #include "weft/internet/interfaces.h"
 #include "weft/internet/time.h"
 #include "weft/internet/transport.h"
@@ -45,26 +44,8 @@ class Reactor : public IReactorCore,
   // Reactor thread only.
   virtual void callBeforeWait(Function<void()> f) = 0;
 
-  // IReactorTCP and IReactorSocket. The reactor makeReactor() returns implements them; a bare
-  // reactor core without transports (the reactor module's own tests) throws
-  // error::UnsupportedSocketType.
   using IReactorTCP::connectTCP;  // keeps the service-name overloads visible
   using IReactorTCP::listenTCP;
-  std::shared_ptr<IListeningPort> listenTCP(int, std::shared_ptr<IProtocolFactory>,
-                                            TCPListenOptions = {}) override {
-    throw error::UnsupportedSocketType("this reactor has no TCP support");
-  }
-  std::shared_ptr<IConnector> connectTCP(std::string, int, std::shared_ptr<ClientFactory>,
-                                         TCPConnectOptions = {}) override {
-    throw error::UnsupportedSocketType("this reactor has no TCP support");
-  }
-  std::shared_ptr<IListeningPort> adoptStreamPort(int, AddressFamily,
-                                                  std::shared_ptr<IProtocolFactory>) override {
-    throw error::UnsupportedSocketType("this reactor has no TCP support");
-  }
-  void adoptStreamConnection(int, AddressFamily, std::shared_ptr<IProtocolFactory>) override {
-    throw error::UnsupportedSocketType("this reactor has no TCP support");
-  }
 
   // Seed: IReactorArbitrary. Makes PortType(args..., *this) and starts it listening; the
   // reactor is the last constructor argument (Twisted passes it as reactor=).

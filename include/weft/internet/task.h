@@ -68,8 +68,7 @@ class SystemExit : public Error {
 class LoopingCall {
  public:
   template <class F>
-  requires std::invocable < std::decay_t<F>
-  & > LoopingCall(IReactorTime& clock, F&& f)
+  requires(std::invocable<std::decay_t<F>&>) LoopingCall(IReactorTime& clock, F&& f)
       : LoopingCall(clock, wrap(std::forward<F>(f)), false) {}
 
   // A LoopingCall that calls f(count): the number of intervals that have elapsed since the
@@ -77,8 +76,8 @@ class LoopingCall {
   // interval is skipped). With interval 0 the count is always 1. Use it as
   //   auto lc = LoopingCall::withCount(clock, [](int n) { ... });
   template <class F>
-  requires std::invocable < std::decay_t<F>
-  &, int > static LoopingCall withCount(IReactorTime& clock, F&& f) {
+  requires(std::invocable<std::decay_t<F>&, int>) static LoopingCall
+      withCount(IReactorTime& clock, F&& f) {
     return LoopingCall(clock, wrapCount(std::forward<F>(f)), true);
   }
 
@@ -207,8 +206,10 @@ inline Deferred<void> deferLater(IReactorTime& clock, double delay) {
 // it). Errbacks if f throws. Cancelling it before the call is made cancels the delayed call
 // (f never runs) and errbacks CancelledError.
 template <class F, class... A>
-requires std::invocable < std::decay_t<F>
-&, std::decay_t<A>&... > auto deferLater(IReactorTime& clock, Seconds delay, F&& f, A&&... args) {
+requires(std::invocable<std::decay_t<F>&, std::decay_t<A>&...>) auto deferLater(IReactorTime& clock,
+                                                                                Seconds delay,
+                                                                                F&& f,
+                                                                                A&&... args) {
   return deferLater(clock, delay)
       .addCallback([fn = std::forward<F>(f), ... a = std::forward<A>(args)]() mutable
                    -> std::invoke_result_t<std::decay_t<F>&, std::decay_t<A>&...> {
@@ -216,8 +217,9 @@ requires std::invocable < std::decay_t<F>
       });
 }
 template <class F, class... A>
-requires std::invocable < std::decay_t<F>
-&, std::decay_t<A>&... > auto deferLater(IReactorTime& clock, double delay, F&& f, A&&... args) {
+requires(std::invocable<std::decay_t<F>&, std::decay_t<A>&...>) auto deferLater(IReactorTime& clock,
+                                                                                double delay, F&& f,
+                                                                                A&&... args) {
   return deferLater(clock, Seconds(delay), std::forward<F>(f), std::forward<A>(args)...);
 }
 

@@ -120,8 +120,8 @@ class IReactorTime {
   // copies (Python's *args). Throws error::ValueError for a negative delay. The call never
   // runs synchronously; calls due at the same time run in scheduling order.
   template <class F, class... A>
-  requires std::invocable < std::decay_t<F>
-  &, std::decay_t<A>&... > DelayedCallPtr callLater(Seconds delay, F&& f, A&&... args) {
+  requires(std::invocable<std::decay_t<F>&, std::decay_t<A>&...>) DelayedCallPtr
+      callLater(Seconds delay, F&& f, A&&... args) {
     if constexpr (sizeof...(A) == 0) {
       return scheduleCall(delay, Function<void()>(std::forward<F>(f)));
     } else {
@@ -134,8 +134,8 @@ class IReactorTime {
 
   // Twisted-style float delay: callLater(0.5, f) and callLater(2, f, x).
   template <class F, class... A>
-  requires std::invocable < std::decay_t<F>
-  &, std::decay_t<A>&... > DelayedCallPtr callLater(double delay, F&& f, A&&... args) {
+  requires(std::invocable<std::decay_t<F>&, std::decay_t<A>&...>) DelayedCallPtr
+      callLater(double delay, F&& f, A&&... args) {
     return callLater(Seconds(delay), std::forward<F>(f), std::forward<A>(args)...);
   }
 
