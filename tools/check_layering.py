@@ -46,8 +46,6 @@ def main(root: pathlib.Path) -> int:
             continue
         rel = path.relative_to(root).parts
         mod = rel[1] if rel[0] == "src" else (rel[2] if len(rel) > 3 else "umbrella")
-        if mod == "transport" and rel[0] == "src":
-            mod = "transport"
         text = path.read_text(errors="replace")
         if rel[0] == "include" and OS_HEADERS.search(text):
             errors.append(f"{path}: public header includes an OS header")
