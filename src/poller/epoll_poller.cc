@@ -1,6 +1,6 @@
-// EPollPoller: level-triggered epoll. The registered interest and data of every fd are
-// cached so that an unchanged modify() costs nothing: the steady path of a connection
-// (read interest only) makes no epoll_ctl call at all.
+// EPollPoller: epoll, level-triggered unless an fd's interest has kPollEdge (EPOLLET). The
+// registered interest and data of every fd are cached so that an unchanged modify() costs nothing:
+// the steady path of a connection (read interest only) makes no epoll_ctl call at all.
 #include "poller/poller_backends.h"
 
 #include "weft/base/error.h"
@@ -18,6 +18,7 @@ std::uint32_t toEpoll(std::uint8_t interest) {
   std::uint32_t events = 0;
   if (interest & kPollRead) events |= EPOLLIN | EPOLLPRI;
   if (interest & kPollWrite) events |= EPOLLOUT;
+  if (interest & kPollEdge) events |= EPOLLET | EPOLLRDHUP;
   return events;
 }
 
@@ -26,6 +27,7 @@ std::uint8_t fromEpoll(std::uint32_t events) {
   if (events & (EPOLLIN | EPOLLPRI)) out |= kPollRead;
   if (events & EPOLLOUT) out |= kPollWrite;
   if (events & (EPOLLHUP | EPOLLERR)) out |= kPollHangup;
+  if (events & EPOLLRDHUP) out |= kPollPeerClosed;
   return out;
 }
 
@@ -87,6 +89,7 @@ class EPollPoller final : public Poller {
     if (static_cast<std::size_t>(n) == ready_.size()) ready_.resize(ready_.size() * 2);
   }
 
+  bool supportsEdge() const override { return true; }
   std::size_t size() const override { return count_; }
   std::string_view name() const override { return "epoll"; }
 

@@ -79,6 +79,7 @@ class PollPoller final : public Poller {
     }
   }
 
+  bool supportsEdge() const override { return false; }  // kPollEdge is ignored
   std::size_t size() const override { return fds_.size(); }
   std::string_view name() const override { return "poll"; }
 

@@ -16,9 +16,12 @@ namespace weft {
 // Interest and readiness bits.
 enum : std::uint8_t {
   kPollNone = 0,
-  kPollRead = 1,   // interest: readable; event: readable (data or EOF)
-  kPollWrite = 2,  // interest: writable; event: writable
-  kPollHangup = 4  // event only: hang-up or error (POLLHUP/POLLERR/POLLNVAL)
+  kPollRead = 1,        // interest: readable; event: readable (data or EOF)
+  kPollWrite = 2,       // interest: writable; event: writable
+  kPollHangup = 4,      // event only: hang-up or error (POLLHUP/POLLERR/POLLNVAL)
+  kPollEdge = 8,        // interest only: report changes, not states (EPOLLET); see supportsEdge()
+  kPollPeerClosed = 16  // event only, edge-triggered fds only: the peer shut down its writing
+                        // (EPOLLRDHUP), so an end of file waits behind whatever is unread
 };
 
 // One ready descriptor: the data pointer given at registration and its readiness bits.
@@ -45,6 +48,10 @@ class Poller {
   // Waits at most timeoutMs (-1: no limit, 0: do not block) and replaces the contents of
   // `out` with the ready descriptors. An interrupted wait (EINTR) returns no events.
   virtual void wait(int timeoutMs, std::vector<PollEvent>& out) = 0;
+  // True when kPollEdge is honoured: an edge-triggered fd is reported once per change of
+  // readiness (new data, new buffer space) instead of in every wait while it is ready.
+  // Backends without it ignore the bit and stay level-triggered.
+  virtual bool supportsEdge() const = 0;
   // Number of registered fds.
   virtual std::size_t size() const = 0;
   // "epoll" or "poll".

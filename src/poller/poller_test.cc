@@ -73,6 +73,27 @@ TEST_P(PollerTest, levelTriggeredReportsAgainUntilDrained) {
   EXPECT_TRUE(events_.empty());
 }
 
+TEST_P(PollerTest, edgeInterestReportsEachChangeOnceWhereSupported) {
+  Pipe p;
+  int tag = 0;
+  poller_->add(p.r, kPollRead | kPollEdge, &tag);
+  p.put("x");
+  poller_->wait(1000, events_);
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_TRUE(events_[0].events & kPollRead);
+  // Still readable, nothing new: an edge-triggered fd is quiet, a level-triggered one is not.
+  poller_->wait(0, events_);
+  EXPECT_EQ(events_.empty(), poller_->supportsEdge());
+  p.put("y");  // new data is a new edge
+  poller_->wait(1000, events_);
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_EQ(events_[0].data, &tag);
+}
+
+TEST_P(PollerTest, onlyEpollSupportsEdges) {
+  EXPECT_EQ(poller_->supportsEdge(), GetParam() == PollerBackend::kEPoll);
+}
+
 TEST_P(PollerTest, modifySwitchesInterestAndData) {
   Pipe p;
   int a = 0, b = 0;

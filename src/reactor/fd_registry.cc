@@ -23,7 +23,7 @@ void logged(const IFileDescriptor& d, const char* what, F&& f) {
 
 }  // namespace
 
-FdRegistry::FdRegistry(Poller& poller) : poller_(poller) {}
+FdRegistry::FdRegistry(Poller& poller) : poller_(poller), edges_(poller.supportsEdge()) {}
 
 FdRegistry::~FdRegistry() {
   for (auto& e : table_) {
@@ -57,6 +57,7 @@ void FdRegistry::forget(const IFileDescriptor* d, const Entry& e) {
 
 void FdRegistry::dropReader(Entry& e) {
   const IFileDescriptor* d = e.reader.get();
+  e.edgeReader = nullptr;
   park(std::move(e.reader));
   e.reader.reset();
   forget(d, e);
@@ -64,14 +65,33 @@ void FdRegistry::dropReader(Entry& e) {
 
 void FdRegistry::dropWriter(Entry& e) {
   const IFileDescriptor* d = e.writer.get();
+  e.edgeWriter = false;
   park(std::move(e.writer));
   e.writer.reset();
   forget(d, e);
 }
 
+std::uint8_t FdRegistry::interestFor(const Entry& e) const {
+  if (!e.reader && !e.writer && !e.internal) return kPollNone;
+  bool edge = edges_ && !e.internal && (!e.reader || e.edgeReader != nullptr) &&
+              (!e.writer || e.edgeWriter);
+  if (!edge) {
+    return (e.reader || e.internal ? kPollRead : kPollNone) | (e.writer ? kPollWrite : kPollNone);
+  }
+  // Reading stays registered even while paused, and writing once it has been wanted: the
+  // interest then never changes on the steady path.
+  bool write = e.writer || ((e.registered & kPollEdge) && (e.registered & kPollWrite));
+  return kPollEdge | kPollRead | (write ? kPollWrite : kPollNone);
+}
+
+void FdRegistry::readAgain(Entry& e) {
+  if (e.again) return;
+  e.again = true;
+  again_.push_back(e.fd);
+}
+
 void FdRegistry::sync(Entry& e) {
-  std::uint8_t want =
-      ((e.reader || e.internal) ? kPollRead : kPollNone) | (e.writer ? kPollWrite : kPollNone);
+  std::uint8_t want = interestFor(e);
   if (want != e.registered) {
     if (want == kPollNone) {
       poller_.remove(e.fd);
@@ -105,17 +125,24 @@ void FdRegistry::addReader(std::shared_ptr<IReadDescriptor> reader) {
     dropReader(e);
     if (e.registered != kPollNone) poller_.remove(fd);
     e.registered = kPollNone;
+    e.peerClosed = false;
   }
+  // An edge that came while nobody was reading is gone: look once instead. (A new
+  // registration needs no such look: the kernel reports what is already ready.)
+  bool lookOnce = (e.registered & kPollEdge) != 0;
+  e.edgeReader = dynamic_cast<const IEdgeTriggeredDescriptor*>(reader.get());
   e.reader = std::move(reader);
   fdOf_[d] = fd;
   try {
     sync(e);
   } catch (...) {
     e.reader.reset();
+    e.edgeReader = nullptr;
     forget(d, e);
     sync(e);
     throw;
   }
+  if (lookOnce && (e.registered & kPollEdge)) readAgain(e);
 }
 
 void FdRegistry::addWriter(std::shared_ptr<IWriteDescriptor> writer) {
@@ -131,13 +158,16 @@ void FdRegistry::addWriter(std::shared_ptr<IWriteDescriptor> writer) {
     dropWriter(e);
     if (e.registered != kPollNone) poller_.remove(fd);
     e.registered = kPollNone;
+    e.peerClosed = false;
   }
+  e.edgeWriter = dynamic_cast<const IEdgeTriggeredDescriptor*>(writer.get()) != nullptr;
   e.writer = std::move(writer);
   fdOf_[d] = fd;
   try {
     sync(e);
   } catch (...) {
     e.writer.reset();
+    e.edgeWriter = false;
     forget(d, e);
     sync(e);
     throw;
@@ -219,11 +249,33 @@ void FdRegistry::removeInternalReader(int fd) {
 }
 
 void FdRegistry::pollAndDispatch(int timeoutMs) {
-  poller_.wait(timeoutMs, events_);
+  againNow_.swap(again_);
+  bool due = false;
+  for (int fd : againNow_) {
+    Entry* e = table_[static_cast<std::size_t>(fd)].get();
+    if (e == nullptr || !e->again) continue;  // retired since
+    e->again = false;
+    e->due = e->reader != nullptr;  // not if its reader has gone meanwhile
+    due = due || e->due;
+  }
+  poller_.wait(due ? 0 : timeoutMs, events_);
   for (const PollEvent& ev : events_) {
     auto* e = static_cast<Entry*>(ev.data);
-    if (!e->dead) dispatch(*e, ev.events);
+    if (e->dead) continue;
+    std::uint8_t events = ev.events;
+    if (e->due) {  // one read serves both
+      e->due = false;
+      events |= kPollRead;
+    }
+    dispatch(*e, events);
   }
+  for (int fd : againNow_) {
+    Entry* e = table_[static_cast<std::size_t>(fd)].get();
+    if (e == nullptr || !e->due) continue;  // served above, or retired
+    e->due = false;
+    dispatch(*e, kPollRead);
+  }
+  againNow_.clear();
 }
 
 void FdRegistry::finishIteration() {
@@ -240,6 +292,7 @@ void FdRegistry::dispatch(Entry& e, std::uint8_t events) {
     if (events & (kPollRead | kPollHangup)) e.internal();
     return;
   }
+  if (events & kPollPeerClosed) e.peerClosed = true;
   bool in = (events & kPollRead) != 0;
   if ((events & kPollHangup) && !in) {
     // Hang-up with nothing left to read: a reader sees a clean close, a writer a loss.
@@ -254,6 +307,10 @@ void FdRegistry::dispatch(Entry& e, std::uint8_t events) {
   if (in && e.reader) {
     IReadDescriptor& r = *e.reader;  // kept alive by the entry or parked until the end
     why = callRead(r);
+    if (!why && !e.dead && e.reader.get() == &r && (e.registered & kPollEdge) &&
+        e.edgeReader != nullptr && (e.peerClosed || !e.edgeReader->readDrained())) {
+      readAgain(e);
+    }
   }
   if (!why && (events & kPollWrite) && !e.dead && e.writer) {
     IWriteDescriptor& w = *e.writer;

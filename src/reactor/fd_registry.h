@@ -8,6 +8,16 @@
 // descriptor that removes itself in doRead is still alive when doRead returns, and a stale
 // event for a removed entry is recognised and skipped.
 //
+// Edges: where the poller supports them, an fd whose reader and writer are both
+// IEdgeTriggeredDescriptor is registered edge-triggered for reading (and, from its first
+// writer on, for writing too) and stays so while anything is registered: adding or removing
+// its reader or writer then costs no poller call. Because an edge seen while nobody was
+// reading is gone, a reader added to an fd that is already registered gets one speculative
+// doRead in the next iteration; a reader whose doRead says readDrained() == false gets
+// another, and so does every reader of an fd whose peer has shut down its writing
+// (kPollPeerClosed, remembered): a short read does not show the end of file behind it, and
+// its edge is gone. Those "again" reads make that iteration's wait non-blocking.
+//
 // Thread affinity: the reactor thread only.
 #pragma once
 
@@ -59,8 +69,14 @@ class FdRegistry {
     std::shared_ptr<IReadDescriptor> reader;
     std::shared_ptr<IWriteDescriptor> writer;
     Function<void()> internal;
+    // The reader and writer as edge-capable descriptors (null when they are not).
+    const IEdgeTriggeredDescriptor* edgeReader = nullptr;
+    bool edgeWriter = false;
     std::uint8_t registered = kPollNone;  // interest the poller has
     bool dead = false;                    // detached from the table
+    bool again = false;                   // in again_: read it next iteration
+    bool due = false;                     // read it in this dispatch
+    bool peerClosed = false;              // an edge fd saw kPollPeerClosed
   };
 
   Entry& entryFor(int fd);
@@ -75,11 +91,17 @@ class FdRegistry {
   std::optional<Failure> callRead(IReadDescriptor& r);
   std::optional<Failure> callWrite(Entry& e, IWriteDescriptor& w);
   void disconnect(IFileDescriptor& d, const Failure& why, bool isRead);
+  // The interest e needs now (see the file comment for edges).
+  std::uint8_t interestFor(const Entry& e) const;
+  void readAgain(Entry& e);
 
   Poller& poller_;
   std::vector<std::unique_ptr<Entry>> table_;             // indexed by fd
   std::unordered_map<const IFileDescriptor*, int> fdOf_;  // registered descriptor -> fd
   std::vector<PollEvent> events_;
+  std::vector<int> again_;  // fds whose reader gets doRead in the next dispatch
+  std::vector<int> againNow_;
+  bool edges_;  // the poller supports kPollEdge
   std::vector<std::unique_ptr<Entry>> deadEntries_;
   std::vector<std::shared_ptr<const void>> parked_;
   bool parking_ = false;

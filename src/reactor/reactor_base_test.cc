@@ -54,7 +54,8 @@ struct PollerLog {
 // timeout when there are none (a wait that "timed out").
 class FakePoller final : public Poller {
  public:
-  FakePoller(PollerLog& log, double& now, Trace& trace) : log_(log), now_(now), trace_(trace) {}
+  FakePoller(PollerLog& log, double& now, Trace& trace, bool edges)
+      : log_(log), now_(now), trace_(trace), edges_(edges) {}
   void add(int fd, std::uint8_t interest, void* data) override {
     ++log_.adds;
     fds_[fd] = {interest, data};
@@ -82,6 +83,7 @@ class FakePoller final : public Poller {
       now_ += timeoutMs / 1000.0;
     }
   }
+  bool supportsEdge() const override { return edges_; }
   std::size_t size() const override { return fds_.size(); }
   std::string_view name() const override { return "fake"; }
 
@@ -97,6 +99,7 @@ class FakePoller final : public Poller {
   PollerLog& log_;
   double& now_;
   Trace& trace_;
+  bool edges_;
   std::map<int, std::pair<std::uint8_t, void*>> fds_;
 };
 
@@ -121,10 +124,35 @@ class Descriptor final : public IReadWriteDescriptor {
   Trace& trace_;
 };
 
+// A descriptor that may be watched edge-triggered; `drained` is what doRead reports.
+class EdgeDescriptor final : public IReadWriteDescriptor, public IEdgeTriggeredDescriptor {
+ public:
+  EdgeDescriptor(int fd, Trace& trace) : fd_(fd), trace_(trace) {}
+  int fileno() const override { return fd_; }
+  std::optional<Failure> doRead() override {
+    trace_.push_back("read");
+    drained_ = drainedAfter.empty() || drainedAfter.front();
+    if (!drainedAfter.empty()) drainedAfter.pop_front();
+    return std::nullopt;
+  }
+  std::optional<Failure> doWrite() override {
+    trace_.push_back("write");
+    return std::nullopt;
+  }
+  bool readDrained() const override { return drained_; }
+  void connectionLost(const Failure&) override { trace_.push_back("lost"); }
+  std::deque<bool> drainedAfter;  // per doRead; drained once empty
+
+ private:
+  int fd_;
+  Trace& trace_;
+  bool drained_ = true;
+};
+
 class ReactorBaseTest : public ::testing::Test {
  protected:
-  ReactorBaseTest() {
-    auto poller = std::make_unique<FakePoller>(log_, now_, trace_);
+  explicit ReactorBaseTest(bool edges = false) {
+    auto poller = std::make_unique<FakePoller>(log_, now_, trace_, edges);
     poller_ = poller.get();
     ReactorBaseOptions options;
     options.poller = std::move(poller);
@@ -273,6 +301,139 @@ TEST_F(ReactorBaseTest, interestChangesAreMinimal) {
   reactor_->stopReading(d.get());
   EXPECT_EQ(log_.removes, 1);
   EXPECT_FALSE(reactor_->isReading(d.get()));
+}
+
+// The registry on a poller with edges (epoll).
+class EdgeRegistryTest : public ReactorBaseTest {
+ protected:
+  EdgeRegistryTest() : ReactorBaseTest(true) {}
+};
+
+TEST_F(EdgeRegistryTest, edgeDescriptorIsRegisteredOnceAndItsInterestChangesAreFree) {
+  int base = log_.adds;
+  auto d = std::make_shared<EdgeDescriptor>(1000, trace_);
+  reactor_->addReader(d);
+  EXPECT_EQ(log_.adds, base + 1);
+  EXPECT_EQ(poller_->interestOf(1000), kPollEdge | kPollRead);
+  reactor_->addWriter(d);  // the first writer arms writing: one modify, for good
+  EXPECT_EQ(log_.modifies, 1);
+  EXPECT_EQ(poller_->interestOf(1000), kPollEdge | kPollRead | kPollWrite);
+  for (int i = 0; i < 3; ++i) {
+    reactor_->removeWriter(d);
+    reactor_->addWriter(d);
+  }
+  reactor_->removeReader(d);  // paused, still writing
+  EXPECT_EQ(log_.modifies, 1);
+  EXPECT_TRUE(reactor_->isWriting(d.get()));
+  EXPECT_FALSE(reactor_->isReading(d.get()));
+  reactor_->removeWriter(d);  // nothing left: unregistered
+  EXPECT_EQ(log_.removes, 1);
+  EXPECT_EQ(poller_->interestOf(1000), kPollNone);
+}
+
+TEST_F(EdgeRegistryTest, eventsGoOnlyToWhatIsRegistered) {
+  auto d = std::make_shared<EdgeDescriptor>(1000, trace_);
+  reactor_->addReader(d);
+  reactor_->addWriter(d);
+  reactor_->removeWriter(d);  // the kernel still watches writing
+  poller_->script.push_back({{1000, kPollRead | kPollWrite}});
+  reactor_->iterate();
+  EXPECT_EQ(trace_, (Trace{"wait", "read"}));
+  reactor_->removeReader(d);
+}
+
+TEST_F(EdgeRegistryTest, readerAddedToAWatchedFdLooksOnceWithoutAnEvent) {
+  auto d = std::make_shared<EdgeDescriptor>(1000, trace_);
+  reactor_->addWriter(d);
+  reactor_->addReader(d);  // an edge seen before now is gone: look once
+  reactor_->iterate(Seconds(1));
+  EXPECT_EQ(trace_, (Trace{"wait", "read"}));
+  EXPECT_EQ(log_.waits, (std::vector<int>{0}));  // the look does not wait
+  reactor_->iterate(Seconds(1));                 // and happens once
+  EXPECT_EQ(trace_, (Trace{"wait", "read", "wait"}));
+  EXPECT_EQ(log_.waits, (std::vector<int>{0, 1000}));
+  reactor_->removeReader(d);
+  reactor_->removeWriter(d);
+}
+
+TEST_F(EdgeRegistryTest, aFreshRegistrationDoesNotLook) {
+  auto d = std::make_shared<EdgeDescriptor>(1000, trace_);
+  reactor_->addReader(d);  // the kernel reports what is ready at registration
+  reactor_->iterate(Seconds(1));
+  EXPECT_EQ(trace_, (Trace{"wait"}));
+  reactor_->removeReader(d);
+}
+
+TEST_F(EdgeRegistryTest, readThatDidNotDrainIsRepeatedWithoutWaitingUntilItDoes) {
+  auto d = std::make_shared<EdgeDescriptor>(1000, trace_);
+  d->drainedAfter = {false, false, true};
+  reactor_->addReader(d);
+  poller_->script.push_back({{1000, kPollRead}});
+  for (int i = 0; i < 4; ++i) reactor_->iterate(Seconds(1));
+  EXPECT_EQ(trace_, (Trace{"wait", "read", "wait", "read", "wait", "read", "wait"}));
+  EXPECT_EQ(log_.waits, (std::vector<int>{1000, 0, 0, 1000}));
+  reactor_->removeReader(d);
+}
+
+TEST_F(EdgeRegistryTest, anEventAndAPendingLookCostOneRead) {
+  auto d = std::make_shared<EdgeDescriptor>(1000, trace_);
+  d->drainedAfter = {false};
+  reactor_->addReader(d);
+  poller_->script.push_back({{1000, kPollRead}});
+  poller_->script.push_back({{1000, kPollRead}});
+  reactor_->iterate(Seconds(1));
+  reactor_->iterate(Seconds(1));
+  EXPECT_EQ(trace_, (Trace{"wait", "read", "wait", "read"}));
+  reactor_->removeReader(d);
+}
+
+TEST_F(EdgeRegistryTest, aRemovedReaderIsNotLookedAt) {
+  auto d = std::make_shared<EdgeDescriptor>(1000, trace_);
+  d->drainedAfter = {false};
+  reactor_->addReader(d);
+  poller_->script.push_back({{1000, kPollRead}});
+  reactor_->iterate(Seconds(1));
+  reactor_->removeReader(d);  // unregistered with a look pending
+  auto other = std::make_shared<EdgeDescriptor>(1000, trace_);
+  reactor_->addReader(other);  // the fd number's new owner is not looked at
+  reactor_->iterate(Seconds(1));
+  EXPECT_EQ(trace_, (Trace{"wait", "read", "wait"}));
+  reactor_->removeReader(other);
+}
+
+TEST_F(EdgeRegistryTest, onceThePeerHasClosedEveryReadIsFollowedByAnotherUntilTheReaderGoes) {
+  auto d = std::make_shared<EdgeDescriptor>(1000, trace_);
+  reactor_->addReader(d);
+  reactor_->addWriter(d);
+  reactor_->removeReader(d);  // paused when the peer's FIN comes: its edge is not for d
+  poller_->script.push_back({{1000, kPollRead | kPollPeerClosed}});
+  reactor_->iterate(Seconds(1));
+  EXPECT_EQ(trace_, (Trace{"wait"}));
+  reactor_->addReader(d);  // resumed: a short read would not show the end of file behind it
+  reactor_->iterate(Seconds(1));
+  reactor_->iterate(Seconds(1));
+  EXPECT_EQ(trace_, (Trace{"wait", "wait", "read", "wait", "read"}));
+  EXPECT_EQ(log_.waits, (std::vector<int>{1000, 0, 0}));
+  reactor_->removeReader(d);  // the end of file was seen
+  reactor_->iterate(Seconds(1));
+  EXPECT_EQ(log_.waits, (std::vector<int>{1000, 0, 0, 1000}));
+  reactor_->removeWriter(d);
+}
+
+TEST_F(EdgeRegistryTest, plainDescriptorsStayLevelTriggered) {
+  auto plain = std::make_shared<Descriptor>(1000, trace_);
+  reactor_->addReader(plain);
+  EXPECT_EQ(poller_->interestOf(1000), kPollRead);
+  reactor_->removeReader(plain);
+  // An edge reader with a plain writer on one fd: level-triggered too.
+  auto edge = std::make_shared<EdgeDescriptor>(1001, trace_);
+  auto writer = std::make_shared<Descriptor>(1001, trace_);
+  reactor_->addReader(edge);
+  EXPECT_EQ(poller_->interestOf(1001), kPollEdge | kPollRead);
+  reactor_->addWriter(writer);
+  EXPECT_EQ(poller_->interestOf(1001), kPollRead | kPollWrite);
+  reactor_->removeWriter(writer);
+  reactor_->removeReader(edge);
 }
 
 TEST_F(ReactorBaseTest, wakerIsAnInternalReader) {

@@ -16,7 +16,6 @@
 namespace weft::tcp {
 namespace {
 
-constexpr std::size_t kReadSize = 64 * 1024;
 // A write at least this large, made while nothing is queued, goes to the socket at once
 // instead of being copied into the buffer first.
 constexpr std::size_t kDirectSendThreshold = 32 * 1024;
@@ -24,7 +23,7 @@ constexpr int kMaxIov = IOV_MAX < 1024 ? IOV_MAX : 1024;
 
 // One read buffer per reactor thread: dataReceived's view points into it.
 char* readBuffer() {
-  thread_local std::unique_ptr<char[]> buffer(new char[kReadSize]);
+  thread_local std::unique_ptr<char[]> buffer(new char[StreamConnection::kReadSize]);
   return buffer.get();
 }
 
@@ -140,18 +139,23 @@ long StreamConnection::sendNow(std::span<const std::string_view> data) {
   return total;
 }
 
-bool StreamConnection::flushOnce() {
+bool StreamConnection::flush() {
   iovec iov[kMaxIov];
-  int count = buffer_.gather(iov, kMaxIov);
-  if (count == 0) return true;
-  ssize_t n = sendIov(fd_, iov, count);
-  if (n >= 0) {
+  while (!buffer_.empty()) {
+    int count = buffer_.gather(iov, kMaxIov);
+    std::size_t gathered = 0;
+    for (int i = 0; i < count; ++i) gathered += iov[i].iov_len;
+    ssize_t n = sendIov(fd_, iov, count);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
+      finishClose(Failure(error::ConnectionLost(error::errnoMessage(errno))));
+      return false;
+    }
     buffer_.consume(static_cast<std::size_t>(n));
-    return true;
+    // Short: the socket is full, and the kernel will say when it has room (an edge).
+    if (static_cast<std::size_t>(n) < gathered) return true;
   }
-  if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
-  finishClose(Failure(error::ConnectionLost(error::errnoMessage(errno))));
-  return false;
+  return true;
 }
 
 void StreamConnection::noteSendError(int err) {
@@ -181,7 +185,7 @@ void StreamConnection::settle() {
     return;
   }
   if (writing_) return;  // the socket was full: doWrite carries on when it drains
-  if (!buffer_.empty() && !flushOnce()) return;
+  if (!flush()) return;
   if (buffer_.empty()) {
     onDrained();
   } else {
@@ -197,7 +201,7 @@ std::optional<Failure> StreamConnection::doWrite() {
     requestSettle();
     return std::nullopt;
   }
-  if (!flushOnce()) return std::nullopt;
+  if (!flush()) return std::nullopt;
   if (buffer_.empty()) {
     stopWriting();
     onDrained();
@@ -294,6 +298,7 @@ void StreamConnection::maybePauseProducer() {
 // --- reading ----------------------------------------------------------------------------------
 
 std::optional<Failure> StreamConnection::doRead() {
+  readDrained_ = true;
   if (state_ != State::kConnected || readPaused_ || readClosed_) {
     // No dataReceived once closing; an abort completes in this iteration's flush phase.
     if (state_ != State::kAborting && state_ != State::kClosed) stopReading();
@@ -301,23 +306,34 @@ std::optional<Failure> StreamConnection::doRead() {
   }
   log::SystemScope scope(this, &describe);
   char* buffer = readBuffer();
-  ssize_t n = ::read(fd_, buffer, kReadSize);
-  if (n > 0) {
-    try {
-      protocol_->dataReceived(std::string_view(buffer, static_cast<std::size_t>(n)));
-    } catch (...) {
-      failWithCurrentException("dataReceived");
+  for (int reads = 1;; ++reads) {
+    ssize_t n = ::read(fd_, buffer, kReadSize);
+    if (n > 0) {
+      try {
+        protocol_->dataReceived(std::string_view(buffer, static_cast<std::size_t>(n)));
+      } catch (...) {
+        failWithCurrentException("dataReceived");
+        return std::nullopt;
+      }
+      if (static_cast<std::size_t>(n) < kReadSize) return std::nullopt;  // drained
+      // The protocol paused, closed or half-closed: it reads no more now.
+      if (state_ != State::kConnected || readPaused_ || readClosed_) return std::nullopt;
+      if (reads == kMaxReadsPerEvent) {  // fair to the others: carry on next iteration
+        readDrained_ = false;
+        return std::nullopt;
+      }
+      continue;
     }
+    if (n == 0) {
+      handleEOF();
+      return std::nullopt;
+    }
+    int err = errno;
+    if (err == EINTR) continue;
+    if (err == EAGAIN || err == EWOULDBLOCK) return std::nullopt;
+    finishClose(Failure(error::ConnectionLost(error::errnoMessage(err))));
     return std::nullopt;
   }
-  if (n == 0) {
-    handleEOF();
-    return std::nullopt;
-  }
-  int err = errno;
-  if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR) return std::nullopt;
-  finishClose(Failure(error::ConnectionLost(error::errnoMessage(err))));
-  return std::nullopt;
 }
 
 void StreamConnection::handleEOF() {

@@ -1,7 +1,9 @@
 // The stream transport and its lifecycle (SEMANTICS.md 2.8, TCPT-*), on every backend.
 #include "tcp_support.h"
 
+#include <cstring>
 #include <string>
+#include <sys/ioctl.h>
 #include <vector>
 
 namespace weft {
@@ -375,6 +377,107 @@ TEST_P(TCPTransportTest, aPeerClosingWhilePausedIsSeenOnResume) {
   run(*reactor, server, client);
   EXPECT_EQ(client->last().received, "last words");
   EXPECT_TRUE(client->last().lost->check<error::ConnectionDone>());
+}
+
+// More arrives at once than one read event takes (epoll watches transports edge-triggered):
+// the rest is read without waiting for traffic that never comes.
+TEST_P(TCPTransportTest, aLargeBurstIsReadWholeWithNoFurtherTraffic) {
+  auto reactor = buildReactor();
+  auto server = std::make_shared<RecorderFactory>();
+  auto client = std::make_shared<RecorderFactory>();
+  constexpr std::size_t kSize = 24 * 1024 * 1024;
+  client->setup = [&](Recorder& p) {
+    p.onMade = [](Recorder& s) { s.transport->write(std::string(kSize, 'z')); };
+  };
+  server->setup = [&](Recorder& p) {
+    p.onData = [](Recorder& s, std::string_view) {
+      if (s.received.size() == kSize) s.transport->loseConnection();
+    };
+  };
+  run(*reactor, server, client);
+  EXPECT_EQ(server->last().received.size(), kSize);
+  EXPECT_TRUE(server->last().lost->check<error::ConnectionDone>());
+}
+
+// Several MiB already waiting when the transport starts, and nothing sent after: one read
+// event takes at most 1 MiB (kMaxReadsPerEvent reads), so the rest is only read if the
+// loop comes back for it by itself. Needs root (SO_RCVBUFFORCE) to queue that much.
+TEST_P(TCPTransportTest, whatOneReadEventLeavesIsReadWithoutNewTraffic) {
+  constexpr int kQueued = 3 * 1024 * 1024;
+  int big = 8 * 1024 * 1024;
+  int port = 0;
+  int listener = conformance::rawListen(1, &port);
+  ASSERT_GE(listener, 0);
+  if (::setsockopt(listener, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big) != 0) {
+    ::close(listener);
+    GTEST_SKIP() << "SO_RCVBUFFORCE needs CAP_NET_ADMIN";
+  }
+  int client = conformance::rawConnect(port);
+  int server = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  ::close(listener);
+  ASSERT_GE(client, 0);
+  ASSERT_GE(server, 0);
+  ASSERT_EQ(::setsockopt(client, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof big), 0);
+  std::string payload(kQueued, 'q');
+  std::size_t sent = 0;
+  while (sent < payload.size()) {  // blocking; it all fits in the two buffers
+    ssize_t n = ::send(client, payload.data() + sent, payload.size() - sent, MSG_NOSIGNAL);
+    ASSERT_GT(n, 0) << std::strerror(errno);
+    sent += static_cast<std::size_t>(n);
+  }
+  int queued = 0;  // loopback delivers within send()
+  ASSERT_EQ(::ioctl(server, FIONREAD, &queued), 0);
+  if (queued < kQueued) {
+    ::close(client);
+    ::close(server);
+    GTEST_SKIP() << "the kernel queued only " << queued << " bytes";
+  }
+  auto reactor = buildReactor();
+  auto factory = std::make_shared<RecorderFactory>();
+  factory->setup = [&](Recorder& p) {
+    p.onData = [&](Recorder& s, std::string_view) {
+      if (s.received.size() == kQueued) stopReactor(*reactor);
+    };
+  };
+  reactor->adoptStreamConnection(server, AddressFamily::kINET, factory);
+  ::close(server);  // adopted: the transport has its own copy
+  runReactor(*reactor);
+  ASSERT_EQ(factory->built.size(), 1u);
+  EXPECT_EQ(factory->last().received.size(), static_cast<std::size_t>(kQueued));
+  ::close(client);
+}
+
+// The peer sends its last words and half-closes while we neither read (paused) nor can
+// write (it does not read): on resume both the words and the end of file are seen.
+TEST_P(TCPTransportTest, aPeerHalfClosingWhileWeArePausedAndBlockedIsSeenOnResume) {
+  auto reactor = buildReactor();
+  auto server = std::make_shared<RecorderFactory>();
+  auto client = std::make_shared<RecorderFactory>();
+  client->halfCloseable = true;
+  server->setup = [&](Recorder& p) {
+    p.onMade = [](Recorder& s) {
+      s.transport->pauseProducing();
+      s.transport->write(std::string(8 * 1024 * 1024, 'w'));  // more than the peer takes
+    };
+    p.onLost = [&](Recorder&, const Failure&) { client->last().tcp().abortConnection(); };
+  };
+  client->setup = [&](Recorder& p) {
+    auto& half = dynamic_cast<conformance::HalfCloseRecorder&>(p);
+    half.onMade = [](Recorder& s) {
+      s.transport->pauseProducing();
+      s.transport->write("last words");
+      dynamic_cast<ITCPTransport&>(*s.transport).loseWriteConnection();
+    };
+    // The FIN is in the server's socket now; resume the server an iteration later, after
+    // the loop has seen (and, the server not reading, set aside) the FIN's event.
+    half.onWriteLost = [&](conformance::HalfCloseRecorder&) {
+      reactor->callLater(Seconds(0), [&] { server->last().transport->resumeProducing(); });
+    };
+  };
+  run(*reactor, server, client);
+  EXPECT_EQ(server->last().received, "last words");
+  ASSERT_TRUE(server->last().lost.has_value());
+  EXPECT_TRUE(server->last().lost->check<error::ConnectionDone>());
 }
 
 // Faults: a peer that resets while we have a lot queued.

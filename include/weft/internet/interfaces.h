@@ -240,6 +240,24 @@ class IHalfCloseableDescriptor {
   virtual void readConnectionLost(const Failure& reason) = 0;
 };
 
+// weft extension (no Twisted counterpart): a read/write descriptor that may be watched
+// edge-triggered. When the backend can (epoll), the reactor then registers its fd once and
+// makes no system call when its reading or writing interest changes, and the kernel does no
+// work re-checking it after each event. In exchange the descriptor keeps this contract:
+//  - doRead reads until the kernel has nothing more (a short read, EAGAIN, EOF or an
+//    error), or says readDrained() == false, and the reactor calls doRead again in its next
+//    iteration without waiting for new data;
+//  - it registers as a writer only after a write found the kernel's buffer full, and
+//    doWrite writes until the buffer is full again or nothing is left.
+// The stream transports implement it. Backends without edges (poll) ignore it.
+class IEdgeTriggeredDescriptor {
+ public:
+  virtual ~IEdgeTriggeredDescriptor() = default;
+  // Asked after each doRead: false when the last read filled the space it was given, so
+  // more may be waiting.
+  virtual bool readDrained() const = 0;
+};
+
 // Seed: ISystemHandle.
 class ISystemHandle {
  public:
