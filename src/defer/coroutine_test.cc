@@ -174,5 +174,18 @@ TEST(CoroutineTest, callbacksOnTheCoroutineDeferredRunWhenItFinishes) {
   successResultOf(d);
 }
 
+TEST(CoroutineTest, ensureDeferredAndFromCoroutinePassTheCoroutinesDeferredThrough) {
+  Deferred<int> in;
+  Deferred<int> co = addOne(in);
+  Deferred<int> ensured = ensureDeferred(co);
+  Deferred<int> from = Deferred<int>::fromCoroutine(co);
+  EXPECT_TRUE(ensured == co);  // the same chain, not a copy of its result
+  EXPECT_TRUE(from == co);
+  EXPECT_FALSE(ensured.called());
+  in.callback(1);
+  EXPECT_EQ(successResultOf(ensureDeferred(addOne(succeed(2)))), 3);
+  EXPECT_EQ(successResultOf(from), 2);
+}
+
 }  // namespace
 }  // namespace weft

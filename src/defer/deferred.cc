@@ -1,13 +1,33 @@
 // The non-template half of Deferred: the iterative callback runner (Twisted's
-// _runCallbacks with its explicit `chain` stack), cancellation, and core destruction.
+// _runCallbacks with its explicit `chain` stack), cancellation, core destruction, and the
+// debugging aids (setDebugging, AlreadyCalledError details, repr).
+#include "weft/defer/deferred.h"
+
 #include "weft/base/error.h"
 #include "weft/base/log.h"
+#include "weft/base/type_name.h"
 #include "weft/defer/detail/deferred_core.h"
 
+#include <charconv>
+#include <cstdint>
+#include <sstream>
 #include <string>
 #include <vector>
 
-namespace weft::detail {
+namespace weft {
+namespace defer {
+
+void setDebugging(bool on) noexcept {
+  detail::gDeferDebugging.store(on, std::memory_order_relaxed);
+}
+bool getDebugging() noexcept { return detail::deferDebugging(); }
+
+}  // namespace defer
+
+namespace detail {
+
+std::atomic<bool> gDeferDebugging{false};
+
 namespace {
 
 // Keeps a core alive across a call that may drop the last handle.
@@ -65,10 +85,114 @@ void throwTypeMismatch(const char* what) {
   throw std::logic_error(std::string("weft::Deferred: ") + what);
 }
 
+namespace {
+
+bool recorded(const std::source_location& w) noexcept { return w.line() != 0; }
+
+// One " X: file:line in function" block of Twisted's debug tracebacks.
+void appendSite(std::string& out, const char* mark, const char* title,
+                const std::source_location& w) {
+  out += ' ';
+  out += mark;
+  out += ": ";
+  out += title;
+  out += "\n ";
+  out += mark;
+  out += ": ";
+  out += w.file_name();
+  out += ':';
+  out += std::to_string(w.line());
+  out += " in ";
+  out += w.function_name();
+  out += '\n';
+}
+
+std::string hexAddress(const void* p) {
+  char buf[2 + 2 * sizeof(std::uintptr_t)] = {'0', 'x'};
+  auto r = std::to_chars(buf + 2, buf + sizeof(buf), reinterpret_cast<std::uintptr_t>(p), 16);
+  return std::string(buf, r.ptr);
+}
+
+}  // namespace
+
+std::string reprString(std::string_view s) {
+  std::string out = "'";
+  for (char ch : s) {
+    auto u = static_cast<unsigned char>(ch);
+    if (ch == '\\' || ch == '\'') {
+      out += '\\';
+      out += ch;
+    } else if (ch == '\n') {
+      out += "\\n";
+    } else if (ch == '\r') {
+      out += "\\r";
+    } else if (ch == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u >= 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 0xf];
+    } else {
+      out += ch;
+    }
+  }
+  out += '\'';
+  return out;
+}
+
+std::string reprPrinted(void (*print)(std::ostream&, const void*), const void* value) {
+  std::ostringstream os;
+  os << std::boolalpha;
+  print(os, value);
+  return os.str();
+}
+
+std::string reprTypeName(const std::type_info& type) { return "<" + demangle(type) + " object>"; }
+
+std::string Core::debugInfo() const {
+  std::string out;
+  if (recorded(creator_)) appendSite(out, "C", "Deferred was created:", creator_);
+  if (recorded(invoker_)) appendSite(out, "I", "First Invoker was:", invoker_);
+  return out;
+}
+
+std::string Core::repr() const {
+  std::string out = "<Deferred at " + hexAddress(this);
+  if (chainedTo_ != nullptr) {
+    out += " waiting on Deferred at " + hexAddress(chainedTo_);
+  } else if (called_) {
+    out += " current result: ";
+    if (failure_.has_value()) {
+      out += "<weft::Failure " + failure_->typeName() + ": " + failure_->getErrorMessage() + ">";
+    } else if (!value_.empty()) {
+      out += value_.repr();
+    } else {
+      out += "None";
+    }
+  }
+  out += '>';
+  return out;
+}
+
+void Core::throwAlreadyCalled(std::source_location where) const {
+  if (!deferDebugging()) throw error::AlreadyCalledError();
+  // Twisted lists where the Deferred was created (C) and first fired (I); a C++ exception
+  // carries no stack, so the second call (S) is named as well.
+  std::string message = error::AlreadyCalledError().what();
+  message += '\n';
+  message += debugInfo();
+  appendSite(message, "S", "Second Invoker was:", where);
+  throw error::AlreadyCalledError(message);
+}
+
 Core::~Core() {
   if (failure_.has_value()) {
     try {
-      log::error("Unhandled error in Deferred:\n" + failure_->getTraceback());
+      std::string info = debugInfo();
+      std::string text = "Unhandled error in Deferred:\n";
+      if (!info.empty()) text += "(debug: " + info + ")\n";
+      log::error(text + failure_->getTraceback());
     } catch (...) {  // logging must not escape a destructor
     }
   }
@@ -151,15 +275,16 @@ Entry* Core::makeLink(Entry::Kind kind, Core* target) {
   return e;
 }
 
-bool Core::beginFire() {
+bool Core::beginFire(std::source_location where) {
   if (called_) {
     if (suppressAlreadyCalled_) {
       suppressAlreadyCalled_ = false;
       return false;
     }
-    throw error::AlreadyCalledError();
+    throwAlreadyCalled(where);
   }
   called_ = true;
+  if (deferDebugging()) invoker_ = where;
   if (canceller_ != nullptr) freeEntry(std::exchange(canceller_, nullptr));
   return true;
 }
@@ -174,8 +299,8 @@ bool Core::tryBeginFire() noexcept {
   return true;
 }
 
-void Core::errback(Failure f) {
-  if (!beginFire()) return;
+void Core::errback(Failure f, std::source_location where) {
+  if (!beginFire(where)) return;
   setFailure(std::move(f));
   runCallbacks();
 }
@@ -206,7 +331,7 @@ void Core::unpause() {
   if (--paused_ == 0 && called_) runCallbacks();
 }
 
-void Core::cancel() {
+void Core::cancel(std::source_location where) {
   Hold hold(this);
   if (!called_) {
     if (canceller_ != nullptr) {
@@ -222,9 +347,9 @@ void Core::cancel() {
       // Twisted: without a canceller, one late callback()/errback() is ignored (DEF-19).
       suppressAlreadyCalled_ = true;
     }
-    if (!called_) errback(Failure(error::CancelledError()));
+    if (!called_) errback(Failure(error::CancelledError(), where), where);
   } else if (chainedTo_ != nullptr) {
-    chainedTo_->cancel();  // waiting on an inner Deferred: cancel that one instead
+    chainedTo_->cancel(where);  // waiting on an inner Deferred: cancel that one instead
   }
 }
 
@@ -323,4 +448,5 @@ void Core::runCallbacks() {
   ChainRunner::run(chain);
 }
 
-}  // namespace weft::detail
+}  // namespace detail
+}  // namespace weft

@@ -1,10 +1,14 @@
 #include "weft/defer/failure.h"
 
 #include "weft/base/error.h"
+#include "weft/base/log.h"
 #include "weft/base/type_name.h"
 
+#include <charconv>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <ostream>
 #include <stdexcept>
 
 namespace weft {
@@ -98,7 +102,9 @@ std::string Failure::typeName() const {
 std::string Failure::getErrorMessage() const {
   try {
     const std::exception* v = value();
-    return v != nullptr ? std::string(v->what()) : std::string();
+    if (v == nullptr) return std::string();
+    const char* what = v->what();
+    return what != nullptr ? std::string(what) : std::string("<what() returned null>");
   } catch (...) {
     return "<what() raised>";
   }
@@ -108,23 +114,68 @@ std::source_location Failure::where() const noexcept {
   return box_ != nullptr ? box_->where : std::source_location();
 }
 
-std::string Failure::getTraceback() const {
+namespace {
+
+enum class Detail { kDefault, kBrief, kVerbose };
+
+Detail parseDetail(std::string_view detail) {
+  if (detail == "default") return Detail::kDefault;
+  if (detail == "brief") return Detail::kBrief;
+  if (detail == "verbose") return Detail::kVerbose;
+  // Twisted's format_frames wording.
+  throw error::ValueError("Detail must be default, brief, or verbose. (not '" +
+                          std::string(detail) + "')");
+}
+
+std::string hexAddress(const void* p) {
+  char buf[2 + 2 * sizeof(std::uintptr_t)] = {'0', 'x'};
+  auto r = std::to_chars(buf + 2, buf + sizeof(buf), reinterpret_cast<std::uintptr_t>(p), 16);
+  return std::string(buf, r.ptr);
+}
+
+}  // namespace
+
+std::string Failure::getTraceback() const { return getTraceback("default"); }
+
+std::string Failure::getTraceback(std::string_view detail) const {
+  const Detail level = parseDetail(detail);  // the one error that escapes
   try {
-    std::string out = "Traceback (failure created at ";
-    std::source_location w = where();
-    out += w.file_name();
-    out += ':';
-    out += std::to_string(w.line());
-    out += " in ";
-    out += w.function_name();
-    out += "):\n";
-    out += typeName();
-    out += ": ";
-    out += getErrorMessage();
-    out += '\n';
-    return out;
+    const std::source_location w = where();
+    const std::string line = std::to_string(w.line());
+    const std::string summary = typeName() + ": " + getErrorMessage() + "\n";
+    switch (level) {
+      case Detail::kBrief:
+        return "Traceback: " + summary + w.file_name() + ":" + line + ":" + w.function_name() +
+               "\n";
+      case Detail::kVerbose: {
+        const std::string id = hexAddress(box_);
+        return "*--- Failure at " + id + " ---\n" + w.file_name() + ":" + line + ": " +
+               w.function_name() + " (failure created here)\n" + summary +
+               "*--- End of Failure at " + id + " ---\n";
+      }
+      case Detail::kDefault:
+        break;
+    }
+    return std::string("Traceback (failure created at ") + w.file_name() + ":" + line + " in " +
+           w.function_name() + "):\n" + summary;
   } catch (...) {
     return "<traceback unavailable>\n";
+  }
+}
+
+void Failure::printTraceback(std::ostream& file, std::string_view detail) const {
+  std::string text = getTraceback(detail);
+  try {
+    file << text;
+  } catch (...) {  // a stream with exceptions() set: printing must not raise (FAIL-05)
+  }
+}
+
+void Failure::printTraceback(std::string_view detail) const {
+  std::string text = getTraceback(detail);
+  try {
+    log::error(std::move(text));
+  } catch (...) {  // likewise for the log
   }
 }
 

@@ -6,3 +6,4 @@
 #include "weft/defer/failure.h"        // IWYU pragma: export
 #include "weft/defer/outcome.h"        // IWYU pragma: export
 #include "weft/defer/primitives.h"     // IWYU pragma: export
+#include "weft/defer/race.h"           // IWYU pragma: export

@@ -13,6 +13,11 @@
 // A Deferred whose last handle goes while it holds a Failure logs "Unhandled error in
 // Deferred:" with the traceback. A coroutine returning Deferred<T> starts at once and may
 // co_await any Deferred (see detail/coroutine.h). Single-threaded: one chain, one thread.
+//
+// Debugging (weft::defer::setDebugging, Twisted's defer.setDebugging): the constructor,
+// callback(), errback() and cancel() take a defaulted std::source_location, kept only while
+// debugging is on. It then names the creation and first firing in AlreadyCalledError and
+// in the "Unhandled error in Deferred" log (DEF-05, DEF-17).
 #pragma once
 
 #include "weft/base/error.h"
@@ -25,11 +30,21 @@
 #include <coroutine>
 #include <functional>
 #include <memory>
+#include <source_location>
 #include <string>
 #include <type_traits>
 #include <utility>
 
 namespace weft {
+namespace defer {
+
+// Twisted's defer.setDebugging/getDebugging. Process-wide and thread-safe; off at start.
+// While on, each Deferred records where it was created and first fired (two pointers, no
+// allocation). Deferreds made while it was off simply have less to report.
+void setDebugging(bool on) noexcept;
+bool getDebugging() noexcept;
+
+}  // namespace defer
 
 template <class T>
 class Deferred;
@@ -250,17 +265,22 @@ class [[nodiscard]] Deferred {
   static_assert(!IsDeferred<T>::value, "a Deferred of a Deferred: return Deferred<U> instead");
   static_assert(!std::is_reference_v<T>, "Deferred<T&> is not supported");
   using Arg = std::conditional_t<std::is_void_v<T>, detail::NoArg, T>;
+  using Where = std::source_location;  // a call site, kept while debugging is on
 
  public:
   using ValueType = T;
   using promise_type = detail::DeferredPromise<T>;
 
-  // An unfired Deferred. One allocation.
-  Deferred() : core_(new detail::Core(detail::typeTag<T>())) {}
+  // An unfired Deferred. One allocation. `where` is recorded only while debugging is on.
+  // NOLINTNEXTLINE(google-explicit-constructor): the default constructor in practice
+  Deferred(Where where = Where::current()) : core_(new detail::Core(detail::typeTag<T>())) {
+    core_->noteCreated(where);
+  }
   // With a canceller, called once as canceller(d) by the first cancel() before firing.
   template <class C>
-  requires(std::is_invocable_v<std::decay_t<C>&, Deferred<T>&>) explicit Deferred(C&& canceller)
-      : Deferred() {
+  requires(std::is_invocable_v<std::decay_t<C>&, Deferred<T>&>) explicit Deferred(
+      C&& canceller, Where where = Where::current())
+      : Deferred(where) {
     core_->setCanceller(core_->makeEntry<detail::CancellerRunner<T>>(std::forward<C>(canceller)));
     core_->freezeArena();
   }
@@ -285,26 +305,29 @@ class [[nodiscard]] Deferred {
   // --- producer ------------------------------------------------------------------------------
   // Fires the chain. AlreadyCalledError if it has fired (except the one late call ignored
   // after cancel() without a canceller); std::logic_error through a handle of another type.
-  void callback(Arg value) requires(!std::is_void_v<T>) {
+  // With debugging on, the AlreadyCalledError names the creation, first and second call.
+  void callback(Arg value, Where where = Where::current()) requires(!std::is_void_v<T>) {
     detail::Core& c = headCore();
-    if (!c.beginFire()) return;
+    if (!c.beginFire(where)) return;
     c.setValue<T>(std::move(value));
     c.runCallbacks();
   }
-  void callback() requires(std::is_void_v<T>) {
+  void callback(Where where = Where::current()) requires(std::is_void_v<T>) {
     detail::Core& c = headCore();
-    if (!c.beginFire()) return;
+    if (!c.beginFire(where)) return;
     c.setValue<void>();
     c.runCallbacks();
   }
-  void errback(Failure f) { headCore().errback(std::move(f)); }
+  void errback(Failure f, Where where = Where::current()) {
+    headCore().errback(std::move(f), where);
+  }
   template <class E>
   requires std::derived_from<std::decay_t<E>, std::exception>
-  void errback(E&& e, std::source_location where = std::source_location::current()) {
-    errback(Failure(std::forward<E>(e), where));
+  void errback(E&& e, Where where = Where::current()) {
+    errback(Failure(std::forward<E>(e), where), where);
   }
   // Wraps the exception being handled; NoCurrentExceptionError outside a catch block.
-  void errback() { errback(Failure::current()); }
+  void errback(Where where = Where::current()) { errback(Failure::current(where), where); }
 
   // --- consumer ------------------------------------------------------------------------------
   // f: T -> U | Deferred<U> | Outcome<U> | Failure | void. Returns the chain as Deferred<U>.
@@ -389,7 +412,7 @@ class [[nodiscard]] Deferred {
   // --- control -------------------------------------------------------------------------------
   // Unfired: runs the canceller, then errbacks CancelledError if still unfired. Waiting on
   // an inner Deferred: cancels that one. Fired: does nothing.
-  void cancel() { checkedCore().cancel(); }
+  void cancel(Where where = Where::current()) { checkedCore().cancel(where); }
   void pause() { checkedCore().pause(); }  // pauses nest
   void unpause() { checkedCore().unpause(); }
 
@@ -402,6 +425,16 @@ class [[nodiscard]] Deferred {
   friend bool operator==(const Deferred& a, const Deferred& b) noexcept {
     return a.core_ == b.core_;
   }
+  // Twisted's repr(d): "<Deferred at 0x...>" before firing, "<Deferred at 0x... current
+  // result: 'orange'>" after (strings quoted, values with an operator<< printed, other
+  // types by name, a Failure as <weft::Failure Type: message>, no value as None), and
+  // "<Deferred at 0x... waiting on Deferred at 0x...>" while the result is to come from
+  // another Deferred. The address is the chain's, shared by all its handles.
+  std::string repr() const { return checkedCore().repr(); }
+
+  // Twisted's Deferred.fromCoroutine: a coroutine returning Deferred<T> already is one
+  // (it starts at once), so this passes it through; for code ported name for name.
+  static Deferred fromCoroutine(Deferred coroutine) noexcept { return coroutine; }
 
   // co_await inside a coroutine returning Deferred<X> (or any coroutine type): the result,
   // or the failure's exception raised. Awaiting consumes the result (the chain then holds None).
@@ -444,20 +477,28 @@ class [[nodiscard]] Deferred {
 // --- shortcuts -------------------------------------------------------------------------------
 // An already-fired Deferred (DEF-04).
 template <class T>
-Deferred<std::decay_t<T>> succeed(T&& value) {
-  Deferred<std::decay_t<T>> d;
-  d.callback(std::forward<T>(value));
+Deferred<std::decay_t<T>> succeed(T&& value,
+                                  std::source_location where = std::source_location::current()) {
+  Deferred<std::decay_t<T>> d(where);
+  d.callback(std::forward<T>(value), where);
   return d;
 }
-inline Deferred<void> succeed() {
-  Deferred<void> d;
-  d.callback();
+inline Deferred<void> succeed(std::source_location where = std::source_location::current()) {
+  Deferred<void> d(where);
+  d.callback(where);
   return d;
 }
 template <class T = void>
-Deferred<T> fail(Failure f) {
-  Deferred<T> d;
-  d.errback(std::move(f));
+Deferred<T> fail(Failure f, std::source_location where = std::source_location::current()) {
+  Deferred<T> d(where);
+  d.errback(std::move(f), where);
+  return d;
+}
+
+// Twisted's ensureDeferred(coro): a coroutine returning Deferred<T> is already a running
+// Deferred, so ensureDeferred(main()) is main() itself. Kept for code ported name for name.
+template <class T>
+Deferred<T> ensureDeferred(Deferred<T> d) noexcept {
   return d;
 }
 

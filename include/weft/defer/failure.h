@@ -10,8 +10,10 @@
 #include <concepts>
 #include <cstdint>
 #include <exception>
+#include <iosfwd>
 #include <source_location>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <typeinfo>
 
@@ -107,8 +109,20 @@ class Failure {
   std::string typeName() const;
   // what() of the exception. Never throws.
   std::string getErrorMessage() const;
-  // Type, message and where the Failure was created. Never throws.
+  // Type, message and where the Failure was created. Never throws. The same as
+  // getTraceback("default").
   std::string getTraceback() const;
+  // Twisted's getTraceback(detail=...): "default" (as above), "brief" (one header line
+  // "Traceback: Type: message", then file:line:function) or "verbose" (framed by
+  // "*--- Failure at 0x... ---" and "*--- End of Failure at 0x... ---"). An unknown detail
+  // raises error::ValueError; nothing else raises (FAIL-05).
+  std::string getTraceback(std::string_view detail) const;
+  // Writes getTraceback(detail) to `file`; without one, logs it as an error (Twisted's
+  // log.logerr). Only an unknown detail raises (error::ValueError), never the stream.
+  void printTraceback(std::ostream& file, std::string_view detail = "default") const;
+  void printTraceback(std::string_view detail = "default") const;
+  void printBriefTraceback(std::ostream& file) const { printTraceback(file, "brief"); }
+  void printDetailedTraceback(std::ostream& file) const { printTraceback(file, "verbose"); }
   std::exception_ptr exceptionPtr() const;
   std::source_location where() const noexcept;
 

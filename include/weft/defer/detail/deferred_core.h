@@ -4,20 +4,32 @@
 // buffer or a Failure), and an inline arena for callback entries. Types are checked at run
 // time with tags (the address of a per-type anchor): headTag is what callback()/errback()
 // accept, tailTag what the next addCallback receives, valueTag what the slot holds now.
+// With debugging on (weft::defer::setDebugging) the core also records where it was created
+// and first fired; with it off that costs one relaxed load and a branch per create and fire.
 // Not thread-safe: a chain belongs to one thread.
 #pragma once
 
 #include "weft/defer/failure.h"
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <new>
 #include <optional>
+#include <ostream>
+#include <source_location>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
 
 namespace weft::detail {
+
+// The switch behind weft::defer::setDebugging (process-wide, as Twisted's Deferred.debug).
+extern std::atomic<bool> gDeferDebugging;
+inline bool deferDebugging() noexcept { return gDeferDebugging.load(std::memory_order_relaxed); }
 
 using TypeTag = const void*;
 template <class T>
@@ -28,6 +40,32 @@ constexpr TypeTag typeTag() noexcept {
 }
 
 [[noreturn]] void throwTypeMismatch(const char* what);
+
+// The text that Deferred::repr() shows for a result value: strings quoted as Python's repr
+// does, other types with an operator<< as they print, the rest by type name.
+template <class U>
+concept Printable = requires(std::ostream& os, const U& u) {
+  os << u;
+};
+std::string reprString(std::string_view s);
+std::string reprPrinted(void (*print)(std::ostream&, const void*), const void* value);
+std::string reprTypeName(const std::type_info& type);
+
+template <class U>
+std::string reprValue(const void* p) {
+  const U& v = *static_cast<const U*>(p);
+  if constexpr (std::is_null_pointer_v<U>) {
+    return "nullptr";
+  } else if constexpr (std::is_pointer_v<U> && std::is_convertible_v<U, std::string_view>) {
+    return v == nullptr ? std::string("nullptr") : reprString(v);
+  } else if constexpr (std::is_convertible_v<const U&, std::string_view>) {
+    return reprString(v);
+  } else if constexpr (Printable<U>) {
+    return reprPrinted([](std::ostream& os, const void* q) { os << *static_cast<const U*>(q); }, p);
+  } else {
+    return reprTypeName(typeid(U));
+  }
+}
 
 // A type-erased value: inline when small and nothrow-movable, else boxed on the heap.
 class ValueSlot {
@@ -78,6 +116,9 @@ class ValueSlot {
     }
   }
 
+  // repr() of the value (see reprValue). Precondition: !empty().
+  std::string repr() const { return ops_->repr(buf_); }
+
   void moveTo(ValueSlot& dst) noexcept {
     dst.reset();
     if (ops_ != nullptr) {
@@ -91,6 +132,7 @@ class ValueSlot {
   struct Ops {
     void (*move)(void* dst, void* src) noexcept;  // move-constructs dst, destroys src
     void (*destroy)(void*) noexcept;
+    std::string (*repr)(const void*);
   };
   template <class U>
   static constexpr Ops kInlineOps = {
@@ -99,11 +141,13 @@ class ValueSlot {
         ::new (d) U(std::move(*src));
         src->~U();
       },
-      [](void* s) noexcept { std::launder(static_cast<U*>(s))->~U(); }};
+      [](void* s) noexcept { std::launder(static_cast<U*>(s))->~U(); },
+      [](const void* s) { return reprValue<U>(std::launder(static_cast<const U*>(s))); }};
   template <class U>
   static constexpr Ops kHeapOps = {
       [](void* d, void* s) noexcept { *static_cast<U**>(d) = *static_cast<U**>(s); },
-      [](void* s) noexcept { delete *static_cast<U**>(s); }};
+      [](void* s) noexcept { delete *static_cast<U**>(s); },
+      [](const void* s) { return reprValue<U>(*static_cast<const U* const*>(s)); }};
 
   alignas(std::max_align_t) unsigned char buf_[kSize];
   const Ops* ops_ = nullptr;
@@ -149,12 +193,24 @@ class Core {
   }
 
   // Firing. beginFire() raises AlreadyCalledError, or returns false for the one late call
-  // that Twisted ignores after cancel() without a canceller (DEF-19).
-  bool beginFire();
+  // that Twisted ignores after cancel() without a canceller (DEF-19). `where` is the call
+  // site of callback()/errback()/cancel(), recorded only while debugging is on.
+  bool beginFire(std::source_location where);
   bool tryBeginFire() noexcept;  // false when already fired; never raises
-  void errback(Failure f);
+  void errback(Failure f, std::source_location where);
   void runCallbacks();
-  void cancel();
+  void cancel(std::source_location where = std::source_location::current());
+
+  // Debugging (DEF-05, DEF-17). noteCreated records the creation site when debugging is on.
+  void noteCreated(std::source_location where) noexcept {
+    if (deferDebugging()) creator_ = where;
+  }
+  // Twisted's DebugInfo._getDebugTracebacks: " C:" lines for the creation site, " I:" lines
+  // for the first firing; empty when neither was recorded.
+  std::string debugInfo() const;
+  // "<Deferred at 0x...>", "<Deferred at 0x... current result: ...>" or
+  // "<Deferred at 0x... waiting on Deferred at 0x...>" (Twisted's Deferred.__repr__).
+  std::string repr() const;
   void pause() noexcept { ++paused_; }
   void unpause();
 
@@ -247,14 +303,20 @@ class Core {
   bool runOne(Entry* e);  // false when the chain must stop here (paused on an inner one)
   friend class ChainRunner;
 
+  [[noreturn]] void throwAlreadyCalled(std::source_location where) const;
+
+  // Packed so that the two debug locations fit in what used to be padding.
   std::uint32_t refs_ = 1;
   std::int32_t paused_ = 0;
   bool called_ = false;
   bool running_ = false;
   bool suppressAlreadyCalled_ = false;
+  std::uint16_t arenaUsed_ = 0;
+  std::uint16_t arenaBase_ = 0;
   TypeTag headTag_;
   TypeTag tailTag_;
   TypeTag valueTag_ = typeTag<void>();
+  Dispose dispose_;
   ValueSlot value_;
   std::optional<Failure> failure_;
   Core* chainedTo_ = nullptr;  // not owned: the Deferred this one waits on (cancel forwards)
@@ -263,9 +325,8 @@ class Core {
   Entry* head_ = nullptr;
   Entry* tail_ = nullptr;
   Entry* canceller_ = nullptr;
-  Dispose dispose_;
-  std::uint16_t arenaUsed_ = 0;
-  std::uint16_t arenaBase_ = 0;
+  std::source_location creator_;  // set only while debugging is on (line() 0 otherwise)
+  std::source_location invoker_;  // the first callback()/errback()/cancel(), likewise
   alignas(std::max_align_t) unsigned char arena_[kArenaSize];
 };
 
