@@ -184,6 +184,30 @@ TEST_P(TCPListenTest, anExceptionFromStopFactoryErrbacksStopListeningAndRestartW
   static_cast<void>(port->stopListening());
 }
 
+// TCPL-10: connectionLost called directly on a port (as disconnectAll does at shutdown)
+// closes it, and an exception from stopFactory reaches that caller.
+TEST_P(TCPListenTest, connectionLostCalledDirectlyClosesThePortAndStopFactoryErrorsPropagate) {
+  auto reactor = buildReactor();
+  auto factory = std::make_shared<RecorderFactory>();
+  auto port = reactor->listenTCP(0, factory, {.interface = "127.0.0.1"});
+  auto* descriptor = dynamic_cast<IFileDescriptor*>(port.get());
+  ASSERT_NE(descriptor, nullptr);
+  int number = portOf(port->getHost());
+  descriptor->connectionLost(Failure(error::ConnectionDone()));
+  EXPECT_EQ(factory->stops, 1);
+  EXPECT_EQ(descriptor->fileno(), -1);
+  EXPECT_EQ(conformance::rawConnect(number), -1);  // nobody listens there any more
+
+  auto throwing = std::make_shared<RecorderFactory>();
+  throwing->throwOnStop = true;
+  auto second = reactor->listenTCP(0, throwing, {.interface = "127.0.0.1"});
+  EXPECT_THROW(
+      dynamic_cast<IFileDescriptor&>(*second).connectionLost(Failure(error::ConnectionDone())),
+      error::ValueError);
+  EXPECT_EQ(throwing->stops, 1);
+  EXPECT_EQ(dynamic_cast<IFileDescriptor&>(*second).fileno(), -1);
+}
+
 // TCPL-11
 TEST_P(TCPListenTest, startingAndStoppingAPortAreLogged) {
   auto reactor = buildReactor();
