@@ -24,7 +24,8 @@ namespace {
 struct Pool {
   void* head = nullptr;
   std::size_t count = 0;
-  Pool() = default;
+  std::size_t limit;  // chunks kept at most
+  explicit Pool(std::size_t chunkSize) : limit(WriteBuffer::kPoolBytes / chunkSize) {}
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
   ~Pool() {
@@ -37,8 +38,8 @@ struct Pool {
 };
 
 struct Pools {
-  Pool small;
-  Pool regular;
+  Pool small{WriteBuffer::kSmallChunkSize};
+  Pool regular{WriteBuffer::kChunkSize};
 };
 
 // The pool for chunks of that capacity, or null (exact-size chunks are not pooled).
@@ -71,7 +72,7 @@ void WriteBuffer::release(Chunk* c) noexcept {
   std::size_t capacity = c->capacity;
   Pool* p = poolFor(capacity);
   c->~Chunk();
-  if (p != nullptr && p->count < kPoolBytes / capacity) {
+  if (p != nullptr && p->count < p->limit) {
     *static_cast<void**>(static_cast<void*>(c)) = p->head;
     p->head = c;
     ++p->count;
