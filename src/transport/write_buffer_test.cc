@@ -146,7 +146,9 @@ TEST(WriteBufferTest, randomAppendsAndConsumesMatchAStringModel) {
       model.erase(0, n);
     }
     ASSERT_EQ(b.size(), model.size());
-    if (step % 50 == 0) ASSERT_EQ(contents(b, 100000), model);
+    if (step % 50 == 0) {
+      ASSERT_EQ(contents(b, 100000), model);
+    }
   }
   ASSERT_EQ(contents(b, 100000), model);
 }
