@@ -20,6 +20,8 @@
 #include "weft/protocols/policies.h"
 #include "weft/testing/accumulating_protocol.h"
 #include "weft/testing/clock.h"
+#include "weft/testing/connection_completer.h"
 #include "weft/testing/iosim.h"
 #include "weft/testing/memory_reactor.h"
+#include "weft/testing/result_of.h"
 #include "weft/testing/string_transport.h"

@@ -164,7 +164,7 @@ std::string Core::repr() const {
   } else if (called_) {
     out += " current result: ";
     if (failure_.has_value()) {
-      out += "<weft::Failure " + failure_->typeName() + ": " + failure_->getErrorMessage() + ">";
+      out += failure_->repr();
     } else if (!value_.empty()) {
       out += value_.repr();
     } else {

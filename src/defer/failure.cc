@@ -110,6 +110,14 @@ std::string Failure::getErrorMessage() const {
   }
 }
 
+std::string Failure::repr() const {
+  try {
+    return "<weft::Failure " + typeName() + ": " + getErrorMessage() + ">";
+  } catch (...) {
+    return std::string();
+  }
+}
+
 std::source_location Failure::where() const noexcept {
   return box_ != nullptr ? box_->where : std::source_location();
 }

@@ -121,7 +121,7 @@ class ReactorBase : public Reactor {
   // The wait timeout in ms for timeout(): rounded up to the next ms, capped at INT_MAX.
   static int timeoutMillis(std::optional<double> seconds);
   // The signal that stopped the reactor (SIGINT or SIGTERM), if one did (CORE-25).
-  std::optional<int> exitSignal() const { return exitSignal_; }
+  std::optional<int> exitSignal() const override { return exitSignal_; }
   // Number of iterations run so far (for tests and diagnostics).
   std::uint64_t iterations() const { return iterations_; }
 

@@ -125,4 +125,89 @@ std::shared_ptr<IConnector> MemoryReactor::connectTCP(std::string host, int port
   return connector;
 }
 
+// --- IReactorSocket -------------------------------------------------------------------------
+
+std::shared_ptr<IListeningPort> MemoryReactor::adoptStreamPort(
+    int fd, AddressFamily family, std::shared_ptr<IProtocolFactory> factory) {
+  Address host;
+  if (family == AddressFamily::kINET) {
+    host = IPv4Address{"TCP", "0.0.0.0", 1234};
+  } else if (family == AddressFamily::kINET6) {
+    host = IPv6Address{"TCP", "::", 1234};
+  } else {
+    throw error::UnsupportedAddressFamily("adoptStreamPort: not an IP address family");
+  }
+  adoptedPorts.push_back({fd, family, std::move(factory)});
+  return std::make_shared<FakePort>(std::move(host));
+}
+
+void MemoryReactor::adoptStreamConnection(int fd, AddressFamily family,
+                                          std::shared_ptr<IProtocolFactory> factory) {
+  adoptedStreamConnections.push_back({fd, family, std::move(factory)});
+}
+
+// --- IReactorFDSet ---------------------------------------------------------------------------
+
+void MemoryReactor::addReader(std::shared_ptr<IReadDescriptor> reader) {
+  if (std::find(readers.begin(), readers.end(), reader) == readers.end()) {
+    readers.push_back(std::move(reader));
+  }
+}
+
+void MemoryReactor::addWriter(std::shared_ptr<IWriteDescriptor> writer) {
+  if (std::find(writers.begin(), writers.end(), writer) == writers.end()) {
+    writers.push_back(std::move(writer));
+  }
+}
+
+void MemoryReactor::removeReader(const std::shared_ptr<IReadDescriptor>& reader) {
+  std::erase(readers, reader);
+}
+
+void MemoryReactor::removeWriter(const std::shared_ptr<IWriteDescriptor>& writer) {
+  std::erase(writers, writer);
+}
+
+std::vector<std::shared_ptr<IFileDescriptor>> MemoryReactor::removeAll() {
+  std::vector<std::shared_ptr<IFileDescriptor>> removed;
+  auto addOnce = [&removed](std::shared_ptr<IFileDescriptor> d) {
+    auto same = [&d](const auto& r) { return r.get() == d.get(); };
+    if (std::none_of(removed.begin(), removed.end(), same)) removed.push_back(std::move(d));
+  };
+  for (auto& r : readers) addOnce(std::move(r));
+  for (auto& w : writers) addOnce(std::move(w));
+  readers.clear();
+  writers.clear();
+  return removed;
+}
+
+// --- RaisingMemoryReactor --------------------------------------------------------------------
+
+void RaisingMemoryReactor::raise(const std::optional<Failure>& exception) {
+  if (!exception) throw error::TypeError("RaisingMemoryReactor: no exception to raise");
+  exception->raiseException();
+}
+
+std::shared_ptr<IListeningPort> RaisingMemoryReactor::listenTCP(int,
+                                                                std::shared_ptr<IProtocolFactory>,
+                                                                TCPListenOptions) {
+  raise(listenException_);
+}
+
+std::shared_ptr<IConnector> RaisingMemoryReactor::connectTCP(std::string, int,
+                                                             std::shared_ptr<ClientFactory>,
+                                                             TCPConnectOptions) {
+  raise(connectException_);
+}
+
+std::shared_ptr<IListeningPort> RaisingMemoryReactor::adoptStreamPort(
+    int, AddressFamily, std::shared_ptr<IProtocolFactory>) {
+  raise(listenException_);
+}
+
+void RaisingMemoryReactor::adoptStreamConnection(int, AddressFamily,
+                                                 std::shared_ptr<IProtocolFactory>) {
+  raise(connectException_);
+}
+
 }  // namespace weft::testing

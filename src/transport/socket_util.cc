@@ -4,7 +4,9 @@
 #include <cstring>
 #include <fcntl.h>
 #include <netdb.h>
+#include <string>
 #include <unistd.h>
+#include <utility>
 #include <variant>
 
 namespace weft::transport {
@@ -47,8 +49,22 @@ Address toAddress(const sockaddr_storage& storage) {
   char text[INET6_ADDRSTRLEN] = {};
   if (storage.ss_family == AF_INET6) {
     const auto* a = reinterpret_cast<const sockaddr_in6*>(&storage);
-    ::inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
-    return IPv6Address{"TCP", text, ntohs(a->sin6_port), ntohl(a->sin6_flowinfo), a->sin6_scope_id};
+    std::string host;
+    if (a->sin6_scope_id != 0) {
+      // A scoped (link-local) address names its interface, as Twisted's getnameinfo does:
+      // "fe80::1%eth0" (TCPL-02..04).
+      char scoped[NI_MAXHOST] = {};
+      if (::getnameinfo(reinterpret_cast<const sockaddr*>(a), sizeof *a, scoped, sizeof scoped,
+                        nullptr, 0, NI_NUMERICHOST) == 0) {
+        host = scoped;
+      }
+    }
+    if (host.empty()) {
+      ::inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
+      host = text;
+    }
+    return IPv6Address{"TCP", std::move(host), ntohs(a->sin6_port), ntohl(a->sin6_flowinfo),
+                       a->sin6_scope_id};
   }
   const auto* a = reinterpret_cast<const sockaddr_in*>(&storage);
   ::inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);

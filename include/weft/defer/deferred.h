@@ -28,6 +28,7 @@
 
 #include <concepts>
 #include <coroutine>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <source_location>
@@ -349,6 +350,11 @@ class [[nodiscard]] Deferred {
     using U = detail::NextStageT<T, R>;
     using P = detail::CallbackPair<std::decay_t<CB>, std::decay_t<EB>>;
     return append<U, detail::PairRunner<T, U>>(P{std::forward<CB>(cb), std::forward<EB>(eb)});
+  }
+  // Twisted's addCallbacks(cb, None): the errback passes the failure through (DEF-03).
+  template <class CB>
+  auto addCallbacks(CB&& cb, std::nullptr_t) {
+    return addCallback(std::forward<CB>(cb));
   }
   // f: Outcome<T> -> U | Deferred<U> | Outcome<U> | Failure | void; or a nullary f that runs
   // on either path and leaves the result as it was (a "finally").

@@ -123,6 +123,9 @@ class Failure {
   void printTraceback(std::string_view detail = "default") const;
   void printBriefTraceback(std::ostream& file) const { printTraceback(file, "brief"); }
   void printDetailedTraceback(std::ostream& file) const { printTraceback(file, "verbose"); }
+  // Twisted's repr(Failure): "<weft::Failure weft::error::ValueError: bad value>", the
+  // type and the message of the exception (FAIL-06). Never throws.
+  std::string repr() const;
   std::exception_ptr exceptionPtr() const;
   std::source_location where() const noexcept;
 

@@ -17,7 +17,8 @@ struct IPv4Address {
   friend bool operator==(const IPv4Address&, const IPv4Address&) = default;
 };
 
-// Twisted's IPv6Address(type, host, port, flowInfo, scopeID).
+// Twisted's IPv6Address(type, host, port, flowInfo, scopeID). A scoped (link-local) host
+// names its interface, as Twisted's does: "fe80::1%eth0", with scopeID its index.
 struct IPv6Address {
   std::string type = "TCP";
   std::string host;

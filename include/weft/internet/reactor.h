@@ -8,6 +8,7 @@
 
 #include <concepts>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,6 +37,11 @@ class Reactor : public IReactorCore,
  public:
   // The backend this reactor runs on (never kDefault).
   virtual PollerKind pollerKind() const = 0;
+
+  // The signal (SIGINT or SIGTERM) whose handler stopped the reactor, nullopt when none did
+  // (Twisted's _exitSignal; the handlers are installed by run({.installSignalHandlers =
+  // true})). CORE-25.
+  virtual std::optional<int> exitSignal() const = 0;
 
   // weft extension (not in the seed): runs f once, in the flush phase of the current loop
   // iteration, after I/O dispatch and before the loop next waits. Transports use it to send

@@ -69,6 +69,8 @@ class DelayedCall final : public IDelayedCall {
   // e.g. "<DelayedCall 0x55d0c1a0 [2.5s] called=0 cancelled=0 pending time=12.5>".
   // Never throws (returns an empty string if even that fails).
   std::string str() const;
+  // Twisted's repr(DelayedCall), which is its str() (TIME-18).
+  std::string repr() const { return str(); }
 
   // Ordering by due time (ties by scheduling order); equality is identity.
   friend bool operator<(const DelayedCall& a, const DelayedCall& b) { return a.before(b); }

@@ -4,6 +4,7 @@
 // outcome itself (factory->buildProtocol(...), clientConnectionFailed(...), ...).
 #pragma once
 
+#include "weft/defer/failure.h"
 #include "weft/internet/address.h"
 #include "weft/internet/interfaces.h"
 #include "weft/internet/protocol.h"
@@ -70,6 +71,20 @@ class FakeConnector : public IConnector {
   Address destination_;
 };
 
+// The arguments of one adoptStreamPort call.
+struct AdoptedPort {
+  int fd = -1;
+  AddressFamily family = AddressFamily::kINET;
+  std::shared_ptr<IProtocolFactory> factory;
+};
+
+// The arguments of one adoptStreamConnection call.
+struct AdoptedStreamConnection {
+  int fd = -1;
+  AddressFamily family = AddressFamily::kINET;
+  std::shared_ptr<IProtocolFactory> factory;
+};
+
 // One system event trigger recorded by addSystemEventTrigger.
 struct SystemEventTriggerRecord {
   TriggerId id;
@@ -77,9 +92,14 @@ struct SystemEventTriggerRecord {
   Function<std::optional<Deferred<void>>()> trigger;
 };
 
-// A fake IReactorCore + IReactorTCP. run() runs the callWhenRunning hooks, then stops at
-// once (Twisted's MemoryReactor). Thread affinity: one thread (the test's).
-class MemoryReactor : public IReactorCore, public IReactorTCP {
+// A fake IReactorCore + IReactorTCP + IReactorSocket + IReactorFDSet (Twisted's
+// MemoryReactor). run() runs the callWhenRunning hooks, then stops at once. Descriptors
+// added with addReader/addWriter are only kept in `readers`/`writers`, never polled.
+// Thread affinity: one thread (the test's).
+class MemoryReactor : public IReactorCore,
+                      public IReactorTCP,
+                      public IReactorSocket,
+                      public IReactorFDSet {
  public:
   MemoryReactor() = default;
   MemoryReactor(const MemoryReactor&) = delete;
@@ -93,6 +113,12 @@ class MemoryReactor : public IReactorCore, public IReactorTCP {
   // The ports returned by listenTCP, in order.
   std::vector<std::shared_ptr<FakePort>> ports;
   std::vector<SystemEventTriggerRecord> triggers;
+  // adoptStreamPort and adoptStreamConnection calls, in order.
+  std::vector<AdoptedPort> adoptedPorts;
+  std::vector<AdoptedStreamConnection> adoptedStreamConnections;
+  // The registered descriptors, each once, in the order they were added (Twisted's sets).
+  std::vector<std::shared_ptr<IReadDescriptor>> readers;
+  std::vector<std::shared_ptr<IWriteDescriptor>> writers;
   bool hasRun = false;
   bool hasStopped = false;
   bool hasCrashed = false;
@@ -128,6 +154,28 @@ class MemoryReactor : public IReactorCore, public IReactorTCP {
   std::shared_ptr<IConnector> connectTCP(std::string host, int port,
                                          std::shared_ptr<ClientFactory> factory,
                                          TCPConnectOptions options = {}) override;
+  using IReactorTCP::connectTCP;  // the service-name overloads
+  using IReactorTCP::listenTCP;
+
+  // --- IReactorSocket ----------------------------------------------------------------------
+  // Records the call and returns a FakePort on IPv4Address('TCP', '0.0.0.0', 1234) or
+  // IPv6Address('TCP', '::', 1234). Throws error::UnsupportedAddressFamily for kUNIX. The
+  // descriptor is neither used nor closed.
+  std::shared_ptr<IListeningPort> adoptStreamPort(
+      int fd, AddressFamily family, std::shared_ptr<IProtocolFactory> factory) override;
+  // Records the call; nothing else.
+  void adoptStreamConnection(int fd, AddressFamily family,
+                             std::shared_ptr<IProtocolFactory> factory) override;
+
+  // --- IReactorFDSet: recorded in readers/writers, never polled ------------------------------
+  void addReader(std::shared_ptr<IReadDescriptor> reader) override;
+  void addWriter(std::shared_ptr<IWriteDescriptor> writer) override;
+  void removeReader(const std::shared_ptr<IReadDescriptor>& reader) override;
+  void removeWriter(const std::shared_ptr<IWriteDescriptor>& writer) override;
+  // Empties readers and writers and returns what they held, each descriptor once.
+  std::vector<std::shared_ptr<IFileDescriptor>> removeAll() override;
+  std::vector<std::shared_ptr<IReadDescriptor>> getReaders() const override { return readers; }
+  std::vector<std::shared_ptr<IWriteDescriptor>> getWriters() const override { return writers; }
 
  protected:
   TriggerId addTrigger(std::string_view phase, std::string_view eventType,
@@ -138,6 +186,36 @@ class MemoryReactor : public IReactorCore, public IReactorTCP {
   bool running_ = false;
   std::uint64_t nextTriggerId_ = 1;
   std::vector<Function<void()>> whenRunningHooks_;
+};
+
+// Twisted's RaisingMemoryReactor: every listen (listenTCP, adoptStreamPort) raises the
+// listen exception and every connect (connectTCP, adoptStreamConnection) the connect one,
+// for testing how code copes with a reactor that refuses. Without the exception asked
+// for, the call raises error::TypeError (Python's `raise None`).
+class RaisingMemoryReactor : public IReactorTCP, public IReactorSocket {
+ public:
+  explicit RaisingMemoryReactor(std::optional<Failure> listenException = std::nullopt,
+                                std::optional<Failure> connectException = std::nullopt)
+      : listenException_(std::move(listenException)),
+        connectException_(std::move(connectException)) {}
+
+  std::shared_ptr<IListeningPort> listenTCP(int port, std::shared_ptr<IProtocolFactory> factory,
+                                            TCPListenOptions options = {}) override;
+  std::shared_ptr<IConnector> connectTCP(std::string host, int port,
+                                         std::shared_ptr<ClientFactory> factory,
+                                         TCPConnectOptions options = {}) override;
+  using IReactorTCP::connectTCP;
+  using IReactorTCP::listenTCP;
+  std::shared_ptr<IListeningPort> adoptStreamPort(
+      int fd, AddressFamily family, std::shared_ptr<IProtocolFactory> factory) override;
+  void adoptStreamConnection(int fd, AddressFamily family,
+                             std::shared_ptr<IProtocolFactory> factory) override;
+
+ private:
+  [[noreturn]] static void raise(const std::optional<Failure>& exception);
+
+  std::optional<Failure> listenException_;
+  std::optional<Failure> connectException_;
 };
 
 // MemoryReactor plus a deterministic Clock (Twisted's MemoryReactorClock).
