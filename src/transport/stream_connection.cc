@@ -27,12 +27,19 @@ char* readBuffer() {
   return buffer.get();
 }
 
-// sendmsg(MSG_NOSIGNAL) is writev that cannot raise SIGPIPE.
+// sendmsg(MSG_NOSIGNAL) is writev that cannot raise SIGPIPE. One piece goes through send(),
+// which skips copying in the msghdr and the iovec array (the common echo: one small write).
 ssize_t sendIov(int fd, iovec* iov, int count) {
+  ssize_t n;
+  if (count == 1) {
+    do {
+      n = ::send(fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    return n;
+  }
   msghdr msg{};
   msg.msg_iov = iov;
   msg.msg_iovlen = static_cast<std::size_t>(count);
-  ssize_t n;
   do {
     n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
