@@ -1,6 +1,7 @@
 // The umbrella header: everything public in weft, in one include.
 #pragma once
 
+#include "weft/application/endpoints.h"
 #include "weft/base/error.h"
 #include "weft/base/function.h"
 #include "weft/base/log.h"

@@ -183,11 +183,17 @@ WEFT_CONNECT_ERROR(VerifyError, ConnectError,
 WEFT_CONNECT_ERROR(PeerVerifyError, VerifyError, "The peer rejected our verify error.")
 WEFT_CONNECT_ERROR(CertificateError, ConnectError,
                    "We did not find a certificate where we expected to find one.")
-WEFT_CONNECT_ERROR(NoProtocol, ConnectError, "The factory did not build a protocol")
 #undef WEFT_CONNECT_ERROR
 
 // Maps a connect() errno to the matching ConnectError subclass (getConnectError).
 [[noreturn]] void throwConnectError(int osError, std::string detail = "");
+
+// The factory given to an endpoint's connect() built no protocol (buildProtocol returned
+// nullptr). As in Twisted, not a ConnectError: the connection itself was made.
+class NoProtocol : public Error {
+ public:
+  NoProtocol() : Error("The factory did not build a protocol") {}
+};
 
 // --- connection state ---------------------------------------------------------------------------
 class ConnectionClosed : public Error {
