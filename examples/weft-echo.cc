@@ -1,6 +1,6 @@
 // weft-echo: the echo server that joins the shared echo benchmark (shared/bench/run.sh).
 //
-//   weft-echo --port N [--no-nodelay]
+//   weft-echo --port N [--nodelay]
 //
 // Listens on 127.0.0.1:N (backlog 1024, as every server in the benchmark) and echoes until
 // SIGINT/SIGTERM, then exits 0. The hot path is dataReceived -> transport->write: the
@@ -15,12 +15,13 @@
 
 namespace {
 
-bool noDelay = true;
+bool noDelay = false;
 
 class Echo final : public weft::Protocol {
  public:
   void connectionMade() override {
-    // Replies leave at once instead of waiting for the peer's ACK (Nagle).
+    // --nodelay: replies leave at once instead of waiting for the peer's ACK (Nagle). Off
+    // by default, as in every other server of the benchmark.
     if (!noDelay) return;
     if (auto* tcp = dynamic_cast<weft::ITCPTransport*>(transport.get())) tcp->setTcpNoDelay(true);
   }
@@ -34,7 +35,9 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
       port = std::atoi(argv[++i]);
-    } else if (std::strcmp(argv[i], "--no-nodelay") == 0) {
+    } else if (std::strcmp(argv[i], "--nodelay") == 0) {
+      noDelay = true;
+    } else if (std::strcmp(argv[i], "--no-nodelay") == 0) {  // the default; kept for scripts
       noDelay = false;
     } else {
       port = -1;
@@ -42,7 +45,7 @@ int main(int argc, char** argv) {
     }
   }
   if (port < 0) {
-    std::fprintf(stderr, "usage: %s --port N [--no-nodelay]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s --port N [--nodelay]\n", argv[0]);
     return 2;
   }
   auto reactor = weft::makeReactor();

@@ -130,7 +130,7 @@ void FdRegistry::addReader(std::shared_ptr<IReadDescriptor> reader) {
   // An edge that came while nobody was reading is gone: look once instead. (A new
   // registration needs no such look: the kernel reports what is already ready.)
   bool lookOnce = (e.registered & kPollEdge) != 0;
-  e.edgeReader = dynamic_cast<const IEdgeTriggeredDescriptor*>(reader.get());
+  e.edgeReader = reader->asEdgeTriggered();
   e.reader = std::move(reader);
   fdOf_[d] = fd;
   try {
@@ -160,7 +160,7 @@ void FdRegistry::addWriter(std::shared_ptr<IWriteDescriptor> writer) {
     e.registered = kPollNone;
     e.peerClosed = false;
   }
-  e.edgeWriter = dynamic_cast<const IEdgeTriggeredDescriptor*>(writer.get()) != nullptr;
+  e.edgeWriter = writer->asEdgeTriggered() != nullptr;
   e.writer = std::move(writer);
   fdOf_[d] = fd;
   try {

@@ -45,6 +45,26 @@ bool isIPv6Literal(std::string_view host) {
   return parsed && parsed->family() == AF_INET6;
 }
 
+namespace {
+
+// Dotted-quad text of an IPv4 address, as inet_ntop writes it, without inet_ntop's printf
+// (about 900 instructions of each accepted connection's cost).
+std::string ipv4Text(in_addr address) {
+  const auto* octets = reinterpret_cast<const unsigned char*>(&address.s_addr);
+  char text[INET_ADDRSTRLEN];
+  char* out = text;
+  for (int i = 0; i < 4; ++i) {
+    unsigned v = octets[i];
+    if (v >= 100) *out++ = static_cast<char>('0' + v / 100);
+    if (v >= 10) *out++ = static_cast<char>('0' + v / 10 % 10);
+    *out++ = static_cast<char>('0' + v % 10);
+    if (i < 3) *out++ = '.';
+  }
+  return std::string(text, out);
+}
+
+}  // namespace
+
 Address toAddress(const sockaddr_storage& storage) {
   char text[INET6_ADDRSTRLEN] = {};
   if (storage.ss_family == AF_INET6) {
@@ -67,8 +87,7 @@ Address toAddress(const sockaddr_storage& storage) {
                        a->sin6_scope_id};
   }
   const auto* a = reinterpret_cast<const sockaddr_in*>(&storage);
-  ::inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);
-  return IPv4Address{"TCP", text, ntohs(a->sin_port)};
+  return IPv4Address{"TCP", ipv4Text(a->sin_addr), ntohs(a->sin_port)};
 }
 
 Address toAddress(const SocketAddress& address) { return toAddress(address.storage); }

@@ -129,6 +129,8 @@ class StreamConnection final : public ITCPTransport,
   std::optional<Failure> doWrite() override;
   // IEdgeTriggeredDescriptor: doRead reads until a short read, up to a bound per call.
   bool readDrained() const override { return readDrained_; }
+  // Spares the reactor the dynamic_cast each time the transport starts reading.
+  const IEdgeTriggeredDescriptor* asEdgeTriggered() const override { return this; }
   // The reactor removed this descriptor (shutdown's disconnectAll, a hang-up).
   void connectionLost(const Failure& reason) override;
   // Made on first use (it names the protocol's class): no cost unless something logs.

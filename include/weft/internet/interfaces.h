@@ -204,6 +204,8 @@ class IReactorThreads : public IReactorFromThreads, public IReactorInThreads {
 // ---------------------------------------------------------------------------------------
 // IReactorFDSet and the descriptors
 
+class IEdgeTriggeredDescriptor;
+
 // Seed: IFileDescriptor.
 class IFileDescriptor : public virtual ILoggingContext {
  public:
@@ -212,6 +214,11 @@ class IFileDescriptor : public virtual ILoggingContext {
   virtual int fileno() const = 0;
   // Called once when the descriptor is removed because of loss or shutdown.
   virtual void connectionLost(const Failure& reason) = 0;
+  // weft extension: this descriptor as an IEdgeTriggeredDescriptor, or null when it is not
+  // one. The reactor asks each time the descriptor is added. The default finds out with a
+  // dynamic_cast, which in a deep interface hierarchy costs a few thousand instructions; a
+  // class that is one can answer `return this;` instead (the stream transports do).
+  virtual const IEdgeTriggeredDescriptor* asEdgeTriggered() const;
 };
 
 // Seed: IReadDescriptor. doRead returns a Failure to report loss (e.g.
@@ -257,6 +264,10 @@ class IEdgeTriggeredDescriptor {
   // more may be waiting.
   virtual bool readDrained() const = 0;
 };
+
+inline const IEdgeTriggeredDescriptor* IFileDescriptor::asEdgeTriggered() const {
+  return dynamic_cast<const IEdgeTriggeredDescriptor*>(this);
+}
 
 // Seed: ISystemHandle.
 class ISystemHandle {
