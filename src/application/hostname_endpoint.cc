@@ -19,15 +19,13 @@
 namespace weft::application {
 namespace {
 
+using detail::isIPv6Literal;
 using detail::ProtocolDeferred;
 
 bool isIPv4Literal(const std::string& host) {
   in_addr address{};
   return ::inet_pton(AF_INET, host.c_str(), &address) == 1;
 }
-
-// "::1", and scoped ones such as "fe80::1%eth0" (no host name has a colon).
-bool isIPv6Literal(const std::string& host) { return host.find(':') != std::string::npos; }
 
 // One connect(): the lookup, then the attempts. Owned by what it waits for (the lookup, the
 // pending attempts, the timer that starts the next one); the Deferred it returns holds it

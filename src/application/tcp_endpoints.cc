@@ -67,9 +67,8 @@ ProtocolDeferred connectWrapped(IReactorTCP& reactor, const std::string& host, i
   try {
     if (!factory) throw error::ValueError("connect() needs a protocol factory");
     // What the connector's getDestination() says, for a connector that is gone by then.
-    Address destination = host.find(':') != std::string::npos
-                              ? Address(IPv6Address{"TCP", host, port})
-                              : Address(IPv4Address{"TCP", host, port});
+    Address destination = isIPv6Literal(host) ? Address(IPv6Address{"TCP", host, port})
+                                              : Address(IPv4Address{"TCP", host, port});
     std::shared_ptr<WrappingFactory> wrapping =
         WrappingFactory::create(std::move(factory), std::move(destination));
     ProtocolDeferred d = wrapping->onConnection();

@@ -105,6 +105,12 @@ class WrappingFactory final : public ClientFactory {
   std::optional<ProtocolDeferred> onConnection_;
 };
 
+// Whether host is an IPv6 literal ("::1", "fe80::1%eth0"): no host name or IPv4 address has
+// a colon.
+inline bool isIPv6Literal(std::string_view host) {
+  return host.find(':') != std::string_view::npos;
+}
+
 // connectTCP(host, port, <a WrappingFactory of factory>, options), as a Deferred of the
 // connected protocol (what TCP4ClientEndpoint::connect and each HostnameEndpoint attempt
 // do). An exception from connectTCP becomes a failed Deferred.
